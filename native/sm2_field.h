@@ -1,0 +1,221 @@
+/*
+ * Arithmetic modulo the SM2 prime p and the group order n (GB/T 32918.5 curve).
+ *
+ * Elements are 4 little-endian 64-bit limbs in Montgomery form (R = 2^256). Every routine
+ * here is branch-free and free of secret-dependent memory access: the same code serves the
+ * constant-time signing paths and the verification paths.
+ */
+#ifndef TRUSTKIT_SM2_FIELD_H
+#define TRUSTKIT_SM2_FIELD_H
+
+#include <stdint.h>
+#include <string.h>
+
+typedef unsigned __int128 u128;
+
+typedef struct { uint64_t v[4]; } fe;   /* mod p, Montgomery form */
+typedef struct { uint64_t v[4]; } sc;   /* mod n; Montgomery or plain as each caller documents */
+
+extern const uint64_t SM2_P[4];
+extern const uint64_t SM2_N[4];
+extern const fe FE_ONE;      /* R mod p: 1 in Montgomery form */
+extern const fe FE_B;        /* curve b, Montgomery form */
+extern const fe FE_R2;       /* R^2 mod p */
+extern const sc SC_R2;       /* R^2 mod n */
+#define SM2_N0 0x327F9E8872350975ULL   /* -n^-1 mod 2^64 */
+
+#define TK_INLINE static inline __attribute__((always_inline))
+
+/* ---- limb helpers -------------------------------------------------------------------- */
+
+/* all-ones when x != 0, else 0 */
+TK_INLINE uint64_t mask_nonzero(uint64_t x) { return (uint64_t)0 - ((x | ((uint64_t)0 - x)) >> 63); }
+
+TK_INLINE uint64_t limbs_is_zero_mask(const uint64_t a[4]) {
+    return ~mask_nonzero(a[0] | a[1] | a[2] | a[3]);
+}
+
+/* r = a when mask is all-ones, b when zero */
+TK_INLINE void limbs_select(uint64_t r[4], uint64_t mask, const uint64_t a[4], const uint64_t b[4]) {
+    for (int i = 0; i < 4; i++) r[i] = (a[i] & mask) | (b[i] & ~mask);
+}
+
+/* r = a - m, returns borrow (0/1) */
+TK_INLINE uint64_t limbs_sub(uint64_t r[4], const uint64_t a[4], const uint64_t m[4]) {
+    uint64_t borrow = 0;
+    for (int i = 0; i < 4; i++) {
+        u128 d = (u128)a[i] - m[i] - borrow;
+        r[i] = (uint64_t)d;
+        borrow = (uint64_t)(d >> 64) & 1;
+    }
+    return borrow;
+}
+
+/* r = a + b, returns carry */
+TK_INLINE uint64_t limbs_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]) {
+    uint64_t carry = 0;
+    for (int i = 0; i < 4; i++) {
+        u128 s = (u128)a[i] + b[i] + carry;
+        r[i] = (uint64_t)s;
+        carry = (uint64_t)(s >> 64);
+    }
+    return carry;
+}
+
+/* Reduce a value t (< 2m, given as 4 limbs plus a top bit) into [0, m). */
+TK_INLINE void limbs_reduce_once(uint64_t r[4], const uint64_t t[4], uint64_t top, const uint64_t m[4]) {
+    uint64_t s[4];
+    uint64_t borrow = limbs_sub(s, t, m);
+    uint64_t keep = (uint64_t)0 - (borrow & ~top & 1);   /* t < m: keep t */
+    limbs_select(r, keep, t, s);
+}
+
+/* Montgomery product r = a*b/R mod m, CIOS with 128-bit accumulators. */
+TK_INLINE void mont_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4],
+                        const uint64_t m[4], uint64_t n0) {
+    uint64_t t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0;
+    for (int i = 0; i < 4; i++) {
+        u128 c;
+        uint64_t bi = b[i];
+        c = (u128)a[0] * bi + t0; t0 = (uint64_t)c;
+        c = (u128)a[1] * bi + t1 + (uint64_t)(c >> 64); t1 = (uint64_t)c;
+        c = (u128)a[2] * bi + t2 + (uint64_t)(c >> 64); t2 = (uint64_t)c;
+        c = (u128)a[3] * bi + t3 + (uint64_t)(c >> 64); t3 = (uint64_t)c;
+        c = (u128)t4 + (uint64_t)(c >> 64); t4 = (uint64_t)c;
+        uint64_t t5 = (uint64_t)(c >> 64);
+        uint64_t q = t0 * n0;
+        c = (u128)q * m[0] + t0;
+        c = (u128)q * m[1] + t1 + (uint64_t)(c >> 64); t0 = (uint64_t)c;
+        c = (u128)q * m[2] + t2 + (uint64_t)(c >> 64); t1 = (uint64_t)c;
+        c = (u128)q * m[3] + t3 + (uint64_t)(c >> 64); t2 = (uint64_t)c;
+        c = (u128)t4 + (uint64_t)(c >> 64); t3 = (uint64_t)c;
+        t4 = t5 + (uint64_t)(c >> 64);
+    }
+    uint64_t t[4] = {t0, t1, t2, t3};
+    limbs_reduce_once(r, t, t4, m);
+}
+
+/*
+ * Montgomery product specialised for p = 2^256 - 2^224 - 2^96 + 2^64 - 1, where -p^-1 = 1.
+ * One reduction step with q = t0 adds q*p; (t + q*p) / 2^64 = (t >> 64) + X*2^160 - X with
+ * X = q*(2^32 - 1), so no multiplications by p are needed.
+ */
+TK_INLINE void fe_mul(fe *r, const fe *a, const fe *b) {
+    uint64_t t[9];
+    /* schoolbook 4x4 -> 8 limbs */
+    {
+        u128 c;
+        uint64_t carry;
+        for (int i = 0; i < 8; i++) t[i] = 0;
+        for (int i = 0; i < 4; i++) {
+            carry = 0;
+            for (int j = 0; j < 4; j++) {
+                c = (u128)a->v[i] * b->v[j] + t[i + j] + carry;
+                t[i + j] = (uint64_t)c;
+                carry = (uint64_t)(c >> 64);
+            }
+            t[i + 4] = carry;
+        }
+        t[8] = 0;
+    }
+    for (int i = 0; i < 4; i++) {
+        uint64_t q = t[i];
+        u128 x = ((u128)q << 32) - q;                 /* X = q*(2^32-1), < 2^96 */
+        uint64_t xl = (uint64_t)x, xh = (uint64_t)(x >> 64);
+        /* D = X*2^160 - X as 4 limbs (non-negative, < 2^256) */
+        uint64_t d0, d1, d2, d3, bw;
+        u128 s;
+        s = (u128)0 - xl;                 d0 = (uint64_t)s; bw = (uint64_t)(s >> 64) & 1;
+        s = (u128)0 - xh - bw;            d1 = (uint64_t)s; bw = (uint64_t)(s >> 64) & 1;
+        s = (u128)(xl << 32) - bw;        d2 = (uint64_t)s; bw = (uint64_t)(s >> 64) & 1;
+        d3 = ((xl >> 32) | (xh << 32)) - bw;
+        /* t[i+1 ..] += D ; the low limb t[i] is dropped (it became zero) */
+        s = (u128)t[i + 1] + d0;                        t[i + 1] = (uint64_t)s;
+        s = (u128)t[i + 2] + d1 + (uint64_t)(s >> 64);  t[i + 2] = (uint64_t)s;
+        s = (u128)t[i + 3] + d2 + (uint64_t)(s >> 64);  t[i + 3] = (uint64_t)s;
+        s = (u128)t[i + 4] + d3 + (uint64_t)(s >> 64);  t[i + 4] = (uint64_t)s;
+        uint64_t carry = (uint64_t)(s >> 64);
+        for (int j = i + 5; j < 9; j++) {
+            s = (u128)t[j] + carry;
+            t[j] = (uint64_t)s;
+            carry = (uint64_t)(s >> 64);
+        }
+    }
+    limbs_reduce_once(r->v, t + 4, t[8], SM2_P);
+}
+
+TK_INLINE void fe_sqr(fe *r, const fe *a) { fe_mul(r, a, a); }
+
+TK_INLINE void fe_add(fe *r, const fe *a, const fe *b) {
+    uint64_t t[4];
+    uint64_t carry = limbs_add(t, a->v, b->v);
+    limbs_reduce_once(r->v, t, carry, SM2_P);
+}
+
+TK_INLINE void fe_sub(fe *r, const fe *a, const fe *b) {
+    uint64_t t[4], u[4];
+    uint64_t borrow = limbs_sub(t, a->v, b->v);
+    limbs_add(u, t, SM2_P);
+    limbs_select(r->v, (uint64_t)0 - borrow, u, t);
+}
+
+TK_INLINE void fe_dbl(fe *r, const fe *a) { fe_add(r, a, a); }
+
+TK_INLINE void fe_neg(fe *r, const fe *a) {
+    fe zero = {{0, 0, 0, 0}};
+    fe_sub(r, &zero, a);
+}
+
+TK_INLINE uint64_t fe_is_zero(const fe *a) { return limbs_is_zero_mask(a->v); }
+
+TK_INLINE uint64_t fe_equal(const fe *a, const fe *b) {
+    uint64_t d = (a->v[0] ^ b->v[0]) | (a->v[1] ^ b->v[1]) | (a->v[2] ^ b->v[2]) | (a->v[3] ^ b->v[3]);
+    return ~mask_nonzero(d);
+}
+
+TK_INLINE void fe_select(fe *r, uint64_t mask, const fe *a, const fe *b) {
+    limbs_select(r->v, mask, a->v, b->v);
+}
+
+TK_INLINE void fe_to_mont(fe *r, const fe *a) { fe_mul(r, a, &FE_R2); }
+
+TK_INLINE void fe_from_mont(fe *r, const fe *a) {
+    fe one = {{1, 0, 0, 0}};
+    fe_mul(r, a, &one);
+}
+
+/* ---- scalars mod n ---------------------------------------------------------------------- */
+
+TK_INLINE void sc_mul(sc *r, const sc *a, const sc *b) { mont_mul(r->v, a->v, b->v, SM2_N, SM2_N0); }
+
+TK_INLINE void sc_add(sc *r, const sc *a, const sc *b) {
+    uint64_t t[4];
+    uint64_t carry = limbs_add(t, a->v, b->v);
+    limbs_reduce_once(r->v, t, carry, SM2_N);
+}
+
+TK_INLINE void sc_sub(sc *r, const sc *a, const sc *b) {
+    uint64_t t[4], u[4];
+    uint64_t borrow = limbs_sub(t, a->v, b->v);
+    limbs_add(u, t, SM2_N);
+    limbs_select(r->v, (uint64_t)0 - borrow, u, t);
+}
+
+TK_INLINE uint64_t sc_is_zero(const sc *a) { return limbs_is_zero_mask(a->v); }
+
+/* ---- conversions and slower helpers (sm2_field.c) --------------------------------------- */
+
+void limbs_from_be(uint64_t r[4], const uint8_t in[32]);
+void limbs_to_be(uint8_t out[32], const uint64_t a[4]);
+/* all-ones if a < m (constant time) */
+uint64_t limbs_lt_mask(const uint64_t a[4], const uint64_t m[4]);
+
+void fe_inv(fe *r, const fe *a);                 /* a^(p-2); constant time; 0 -> 0 */
+int fe_sqrt(fe *r, const fe *a);                 /* 1 if a is a square (r = a^((p+1)/4)) */
+void sc_inv_mont(sc *r, const sc *a_mont);       /* Montgomery-form inverse mod n; constant time */
+void sc_to_mont(sc *r, const sc *a);
+void sc_from_mont(sc *r, const sc *a);
+/* reduce a 256-bit integer (< 2^256 < 2n) mod n, constant time */
+void sc_reduce_once(sc *r, const uint64_t a[4]);
+
+#endif

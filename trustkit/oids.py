@@ -1,0 +1,38 @@
+"""Object identifiers of the GM algorithms (GB/T 33560 / GM/T 0006), declared once.
+
+Other modules import these names; no OID string is repeated elsewhere in trustkit.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = [
+    "EC_PUBLIC_KEY",
+    "GM_CMS_DATA",
+    "GM_CMS_ENVELOPED_DATA",
+    "GM_CMS_SIGNED_DATA",
+    "SM2_CURVE",
+    "SM2_ENCRYPTION",
+    "SM2_KEY_EXCHANGE",
+    "SM2_SIGNATURE",
+    "SM2_WITH_SM3",
+    "SM3",
+    "SM3_WITH_KEY",
+    "SM3_WITHOUT_KEY",
+    "SM4",
+]
+
+EC_PUBLIC_KEY: Final = "1.2.840.10045.2.1"
+SM2_CURVE: Final = "1.2.156.10197.1.301"
+SM2_SIGNATURE: Final = "1.2.156.10197.1.301.1"
+SM2_KEY_EXCHANGE: Final = "1.2.156.10197.1.301.2"
+SM2_ENCRYPTION: Final = "1.2.156.10197.1.301.3"
+SM3: Final = "1.2.156.10197.1.401"
+SM3_WITHOUT_KEY: Final = "1.2.156.10197.1.401.1"
+SM3_WITH_KEY: Final = "1.2.156.10197.1.401.2"
+SM2_WITH_SM3: Final = "1.2.156.10197.1.501"
+SM4: Final = "1.2.156.10197.1.104"
+GM_CMS_DATA: Final = "1.2.156.10197.6.1.4.2.1"
+GM_CMS_SIGNED_DATA: Final = "1.2.156.10197.6.1.4.2.2"
+GM_CMS_ENVELOPED_DATA: Final = "1.2.156.10197.6.1.4.2.3"
