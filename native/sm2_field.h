@@ -98,53 +98,135 @@ TK_INLINE void mont_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4],
 /*
  * Montgomery product specialised for p = 2^256 - 2^224 - 2^96 + 2^64 - 1, where -p^-1 = 1.
  * One reduction step with q = t0 adds q*p; (t + q*p) / 2^64 = (t >> 64) + X*2^160 - X with
- * X = q*(2^32 - 1), so no multiplications by p are needed.
+ * X = q*(2^32 - 1), so no multiplications by p are needed. Operand scanning keeps the
+ * accumulator at six limbs. x86-64 uses explicit carry chains; other targets use __int128.
  */
-TK_INLINE void fe_mul(fe *r, const fe *a, const fe *b) {
-    uint64_t t[9];
-    /* schoolbook 4x4 -> 8 limbs */
-    {
-        u128 c;
-        uint64_t carry;
-        for (int i = 0; i < 8; i++) t[i] = 0;
-        for (int i = 0; i < 4; i++) {
-            carry = 0;
-            for (int j = 0; j < 4; j++) {
-                c = (u128)a->v[i] * b->v[j] + t[i + j] + carry;
-                t[i + j] = (uint64_t)c;
-                carry = (uint64_t)(c >> 64);
-            }
-            t[i + 4] = carry;
-        }
-        t[8] = 0;
-    }
-    for (int i = 0; i < 4; i++) {
-        uint64_t q = t[i];
-        u128 x = ((u128)q << 32) - q;                 /* X = q*(2^32-1), < 2^96 */
-        uint64_t xl = (uint64_t)x, xh = (uint64_t)(x >> 64);
-        /* D = X*2^160 - X as 4 limbs (non-negative, < 2^256) */
-        uint64_t d0, d1, d2, d3, bw;
-        u128 s;
-        s = (u128)0 - xl;                 d0 = (uint64_t)s; bw = (uint64_t)(s >> 64) & 1;
-        s = (u128)0 - xh - bw;            d1 = (uint64_t)s; bw = (uint64_t)(s >> 64) & 1;
-        s = (u128)(xl << 32) - bw;        d2 = (uint64_t)s; bw = (uint64_t)(s >> 64) & 1;
-        d3 = ((xl >> 32) | (xh << 32)) - bw;
-        /* t[i+1 ..] += D ; the low limb t[i] is dropped (it became zero) */
-        s = (u128)t[i + 1] + d0;                        t[i + 1] = (uint64_t)s;
-        s = (u128)t[i + 2] + d1 + (uint64_t)(s >> 64);  t[i + 2] = (uint64_t)s;
-        s = (u128)t[i + 3] + d2 + (uint64_t)(s >> 64);  t[i + 3] = (uint64_t)s;
-        s = (u128)t[i + 4] + d3 + (uint64_t)(s >> 64);  t[i + 4] = (uint64_t)s;
-        uint64_t carry = (uint64_t)(s >> 64);
-        for (int j = i + 5; j < 9; j++) {
-            s = (u128)t[j] + carry;
-            t[j] = (uint64_t)s;
-            carry = (uint64_t)(s >> 64);
-        }
-    }
-    limbs_reduce_once(r->v, t + 4, t[8], SM2_P);
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(TK_PORTABLE)
+#include <x86intrin.h>
+#define TK_X86 1
+typedef unsigned long long tk_u64;
+
+/* (t0..t5) += a * bi */
+#define TK_MUL_ROW(bi)                                                                         \
+    do {                                                                                       \
+        u128 p0 = (u128)a->v[0] * (bi), p1 = (u128)a->v[1] * (bi);                            \
+        u128 p2 = (u128)a->v[2] * (bi), p3 = (u128)a->v[3] * (bi);                            \
+        tk_u64 l0 = (tk_u64)p0, l1 = (tk_u64)p1, l2 = (tk_u64)p2, l3 = (tk_u64)p3;            \
+        tk_u64 h3 = (tk_u64)(p3 >> 64);                                                        \
+        unsigned char c = _addcarry_u64(0, l1, (tk_u64)(p0 >> 64), &l1);                       \
+        c = _addcarry_u64(c, l2, (tk_u64)(p1 >> 64), &l2);                                     \
+        c = _addcarry_u64(c, l3, (tk_u64)(p2 >> 64), &l3);                                     \
+        h3 += c;                                                                               \
+        c = _addcarry_u64(0, t0, l0, &t0);                                                     \
+        c = _addcarry_u64(c, t1, l1, &t1);                                                     \
+        c = _addcarry_u64(c, t2, l2, &t2);                                                     \
+        c = _addcarry_u64(c, t3, l3, &t3);                                                     \
+        c = _addcarry_u64(c, t4, h3, &t4);                                                     \
+        t5 = c;                                                                                \
+    } while (0)
+
+/* (t0..t4) = (t + q p) / 2^64 with q = t0 */
+#define TK_MUL_REDUCE()                                                                        \
+    do {                                                                                       \
+        tk_u64 q = t0, xl = q << 32, xh = q >> 32, d0, d1, d2, d3;                             \
+        unsigned char b = _subborrow_u64(0, xl, q, &xl);                                       \
+        xh -= b;                                                                               \
+        b = _subborrow_u64(0, 0, xl, &d0);                                                     \
+        b = _subborrow_u64(b, 0, xh, &d1);                                                     \
+        b = _subborrow_u64(b, xl << 32, 0, &d2);                                               \
+        _subborrow_u64(b, (xl >> 32) | (xh << 32), 0, &d3);                                    \
+        b = _addcarry_u64(0, t1, d0, &t0);                                                     \
+        b = _addcarry_u64(b, t2, d1, &t1);                                                     \
+        b = _addcarry_u64(b, t3, d2, &t2);                                                     \
+        b = _addcarry_u64(b, t4, d3, &t3);                                                     \
+        t4 = t5 + b;                                                                           \
+    } while (0)
+
+/* r = t - p if t (with top limb t4) >= p, else t; branch-free */
+TK_INLINE void fe_final_sub(fe *r, tk_u64 t0, tk_u64 t1, tk_u64 t2, tk_u64 t3, tk_u64 t4) {
+    tk_u64 s0, s1, s2, s3, top;
+    unsigned char bw = _subborrow_u64(0, t0, 0xFFFFFFFFFFFFFFFFULL, &s0);
+    bw = _subborrow_u64(bw, t1, 0xFFFFFFFF00000000ULL, &s1);
+    bw = _subborrow_u64(bw, t2, 0xFFFFFFFFFFFFFFFFULL, &s2);
+    bw = _subborrow_u64(bw, t3, 0xFFFFFFFEFFFFFFFFULL, &s3);
+    bw = _subborrow_u64(bw, t4, 0, &top);
+    tk_u64 keep = (tk_u64)0 - bw;
+    r->v[0] = (t0 & keep) | (s0 & ~keep);
+    r->v[1] = (t1 & keep) | (s1 & ~keep);
+    r->v[2] = (t2 & keep) | (s2 & ~keep);
+    r->v[3] = (t3 & keep) | (s3 & ~keep);
 }
 
-TK_INLINE void fe_sqr(fe *r, const fe *a) { fe_mul(r, a, a); }
+TK_INLINE void fe_mul(fe *r, const fe *a, const fe *b) {
+    tk_u64 t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5 = 0;
+    TK_MUL_ROW(b->v[0]);
+    TK_MUL_REDUCE();
+    TK_MUL_ROW(b->v[1]);
+    TK_MUL_REDUCE();
+    TK_MUL_ROW(b->v[2]);
+    TK_MUL_REDUCE();
+    TK_MUL_ROW(b->v[3]);
+    TK_MUL_REDUCE();
+    fe_final_sub(r, t0, t1, t2, t3, t4);
+}
+
+TK_INLINE void fe_add(fe *r, const fe *a, const fe *b) {
+    tk_u64 t0, t1, t2, t3;
+    unsigned char c = _addcarry_u64(0, a->v[0], b->v[0], &t0);
+    c = _addcarry_u64(c, a->v[1], b->v[1], &t1);
+    c = _addcarry_u64(c, a->v[2], b->v[2], &t2);
+    c = _addcarry_u64(c, a->v[3], b->v[3], &t3);
+    fe_final_sub(r, t0, t1, t2, t3, c);
+}
+
+TK_INLINE void fe_sub(fe *r, const fe *a, const fe *b) {
+    tk_u64 t0, t1, t2, t3;
+    unsigned char bw = _subborrow_u64(0, a->v[0], b->v[0], &t0);
+    bw = _subborrow_u64(bw, a->v[1], b->v[1], &t1);
+    bw = _subborrow_u64(bw, a->v[2], b->v[2], &t2);
+    bw = _subborrow_u64(bw, a->v[3], b->v[3], &t3);
+    /* add p back when the subtraction borrowed: p masked by the borrow */
+    tk_u64 m = (tk_u64)0 - bw;
+    unsigned char c = _addcarry_u64(0, t0, m, &t0);
+    c = _addcarry_u64(c, t1, m & 0xFFFFFFFF00000000ULL, &t1);
+    c = _addcarry_u64(c, t2, m, &t2);
+    _addcarry_u64(c, t3, m & 0xFFFFFFFEFFFFFFFFULL, &t3);
+    r->v[0] = t0;
+    r->v[1] = t1;
+    r->v[2] = t2;
+    r->v[3] = t3;
+}
+
+#else /* portable fallback */
+
+TK_INLINE void fe_mul(fe *r, const fe *a, const fe *b) {
+    uint64_t t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5;
+    for (int i = 0; i < 4; i++) {
+        uint64_t bi = b->v[i];
+        u128 c;
+        c = (u128)a->v[0] * bi + t0; t0 = (uint64_t)c;
+        c = (u128)a->v[1] * bi + t1 + (uint64_t)(c >> 64); t1 = (uint64_t)c;
+        c = (u128)a->v[2] * bi + t2 + (uint64_t)(c >> 64); t2 = (uint64_t)c;
+        c = (u128)a->v[3] * bi + t3 + (uint64_t)(c >> 64); t3 = (uint64_t)c;
+        c = (u128)t4 + (uint64_t)(c >> 64); t4 = (uint64_t)c;
+        t5 = (uint64_t)(c >> 64);
+        uint64_t q = t0;
+        u128 x = ((u128)q << 32) - q;                 /* X = q*(2^32-1), < 2^96 */
+        uint64_t xl = (uint64_t)x, xh = (uint64_t)(x >> 64), d0, d1, d2, d3, bw;
+        u128 s;
+        s = (u128)0 - xl;          d0 = (uint64_t)s; bw = (uint64_t)(s >> 64) & 1;
+        s = (u128)0 - xh - bw;     d1 = (uint64_t)s; bw = (uint64_t)(s >> 64) & 1;
+        s = (u128)(xl << 32) - bw; d2 = (uint64_t)s; bw = (uint64_t)(s >> 64) & 1;
+        d3 = ((xl >> 32) | (xh << 32)) - bw;
+        s = (u128)t1 + d0;                       t0 = (uint64_t)s;
+        s = (u128)t2 + d1 + (uint64_t)(s >> 64); t1 = (uint64_t)s;
+        s = (u128)t3 + d2 + (uint64_t)(s >> 64); t2 = (uint64_t)s;
+        s = (u128)t4 + d3 + (uint64_t)(s >> 64); t3 = (uint64_t)s;
+        t4 = t5 + (uint64_t)(s >> 64);
+    }
+    uint64_t t[4] = {t0, t1, t2, t3};
+    limbs_reduce_once(r->v, t, t4, SM2_P);
+}
 
 TK_INLINE void fe_add(fe *r, const fe *a, const fe *b) {
     uint64_t t[4];
@@ -158,6 +240,10 @@ TK_INLINE void fe_sub(fe *r, const fe *a, const fe *b) {
     limbs_add(u, t, SM2_P);
     limbs_select(r->v, (uint64_t)0 - borrow, u, t);
 }
+
+#endif
+
+TK_INLINE void fe_sqr(fe *r, const fe *a) { fe_mul(r, a, a); }
 
 TK_INLINE void fe_dbl(fe *r, const fe *a) { fe_add(r, a, a); }
 
