@@ -16,7 +16,7 @@ from typing import Any
 __all__ = ["Check", "Report", "Status", "combine"]
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
     """Outcome of a check or of a whole verification."""
 
     PASSED = "PASSED"
@@ -49,7 +49,8 @@ class Check:
     detail: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"name": self.name, "status": self.status.value, "reason": self.reason}
+        out: dict[str, Any] = {"name": self.name, "status": self.status.value}
+        out["reason"] = self.reason
         if self.detail:
             out["detail"] = self.detail
         return out

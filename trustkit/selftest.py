@@ -1,4 +1,4 @@
-"""Known-answer self-tests of the native engine (GB/T 32905 Annex A, GB/T 32918.5 Annexes A and C)."""
+"""Known-answer self-tests of the engine (GB/T 32905 Annex A, GB/T 32918.5 Annexes A and C)."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from trustkit.exceptions import UnsupportedAlgorithm
 
-__all__ = ["DIGEST_SIZE", "BLOCK_SIZE", "hmac_sm3", "kdf", "new", "sm3"]
+__all__ = ["BLOCK_SIZE", "DIGEST_SIZE", "hmac_sm3", "kdf", "new", "sm3"]
 
 DIGEST_SIZE = 32
 BLOCK_SIZE = 64
@@ -44,7 +44,7 @@ def hmac_sm3(key: bytes, data: bytes) -> bytes:
 
 
 def kdf(z: bytes, length: int) -> bytes:
-    """SM2 key-derivation function (GB/T 32918.4 §5.4.3): SM3(Z ‖ ct) with a 32-bit counter from 1."""
+    """SM2 key-derivation function (GB/T 32918.4 §5.4.3): SM3(Z ‖ ct), 32-bit counter from 1."""
     if length < 0:
         raise ValueError("length must be non-negative")
     if length > DIGEST_SIZE * 0xFFFFFFFF:

@@ -31,7 +31,7 @@ class CiphertextFormat(enum.Enum):
 
 
 class _SM2Cipher(core.Sequence):  # type: ignore[misc]
-    _fields = [
+    _fields = [  # noqa: RUF012 - asn1crypto reads this class attribute
         ("x", core.Integer),
         ("y", core.Integer),
         ("hash", core.OctetString),

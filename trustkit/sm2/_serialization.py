@@ -50,8 +50,7 @@ PBKDF2_ITERATIONS: Final = 600_000  # OWASP 2023 figure for PBKDF2-HMAC-SHA256
 MAX_PBKDF2_ITERATIONS: Final = 10_000_000  # refuse files that would pin the CPU for minutes
 _SCALAR_LEN: Final = 32
 _MAX_DER_DEPTH: Final = 16
-# TODO(lead): replace with oids.SM4_CBC once trustkit/oids.py declares it (GM/T 0006: SM4 + ".2").
-_SM4_CBC: Final = oids.SM4 + ".2"
+_SM4_CBC: Final = oids.SM4_CBC
 
 _LABEL_PKCS8: Final = "PRIVATE KEY"
 _LABEL_ENCRYPTED: Final = "ENCRYPTED PRIVATE KEY"
@@ -196,15 +195,20 @@ def _asn1_errors(what: str) -> Iterator[None]:
         yield
     except TrustkitError:
         raise
-    except (ValueError, TypeError, KeyError) as exc:
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError) as exc:
         raise MalformedInput(f"{what}: {str(exc)[:200]}") from exc
 
 
 def _load(spec: type[core.Sequence], der: bytes, what: str) -> Any:
-    """Parse strict DER with an asn1crypto spec (callers wrap lazy field access too)."""
+    """Parse strict DER with an asn1crypto spec and require an exact round trip."""
     _check_der(der, what)
     with _asn1_errors(what):
-        return spec.load(der, strict=True)
+        parsed = spec.load(der, strict=True)
+        # asn1crypto keeps unknown or misplaced elements aside instead of failing: a full
+        # re-encode must reproduce the input exactly.
+        if parsed.dump(force=True) != der:
+            raise MalformedInput(f"{what}: unexpected, misplaced or default-valued fields")
+    return parsed
 
 
 def _pem_decode(data: bytes, labels: tuple[str, ...]) -> tuple[str, bytes]:
@@ -275,7 +279,9 @@ def _check_algorithm(alg: Any, what: str) -> None:
         raise UnsupportedAlgorithm(f"{what}: key algorithm {algorithm} is not an SM2 or EC key")
     if isinstance(params, core.Void) and algorithm == oids.EC_PUBLIC_KEY:
         raise MalformedInput(f"{what}: id-ecPublicKey without curve parameters")
-    if algorithm == oids.SM2_CURVE and (isinstance(params, core.Void) or params.tag == 5):
+    if algorithm == oids.SM2_CURVE and (
+        isinstance(params, core.Void) or params.dump() == b"\x05\x00"
+    ):
         return  # the SM2 OID as algorithm already names the curve
     _require_sm2_curve(_named_curve(params.parse(keys.ECDomainParameters), what), what)
 
