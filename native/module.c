@@ -7,6 +7,7 @@
 #include <Python.h>
 #include <stdlib.h>
 
+#include "sm2_batch.h"
 #include "sm2_engine.h"
 #include "sm3.h"
 
@@ -383,7 +384,75 @@ static PyObject *mod_decompress(PyObject *Py_UNUSED(m), PyObject *args) {
     return PyBytes_FromStringAndSize((const char *)out, 64);
 }
 
+/* ---- batch verification ------------------------------------------------------------------- */
+
+/* Fill one batch_item from an (PublicCore, za | None, sig: bytes, msg: bytes) tuple; -1 if unusable. */
+static int pack_item(PyObject *tuple, batch_item *it, int raw) {
+    if (!PyTuple_Check(tuple) || PyTuple_GET_SIZE(tuple) != 4) return -1;
+    PyObject *core = PyTuple_GET_ITEM(tuple, 0), *za = PyTuple_GET_ITEM(tuple, 1);
+    PyObject *sig = PyTuple_GET_ITEM(tuple, 2), *msg = PyTuple_GET_ITEM(tuple, 3);
+    if (!PyObject_TypeCheck(core, &PublicCoreType) || !PyBytes_Check(sig) || !PyBytes_Check(msg))
+        return -1;
+    if (za != Py_None && (!PyBytes_Check(za) || PyBytes_GET_SIZE(za) != 32)) return -1;
+    PublicCore *pc = (PublicCore *)core;
+    it->key = &pc->key;
+    it->table = pc->table;
+    it->za = za == Py_None ? NULL : (const uint8_t *)PyBytes_AS_STRING(za);
+    it->sig = (const uint8_t *)PyBytes_AS_STRING(sig);
+    it->sig_len = (size_t)PyBytes_GET_SIZE(sig);
+    it->msg = (const uint8_t *)PyBytes_AS_STRING(msg);
+    it->msg_len = (size_t)PyBytes_GET_SIZE(msg);
+    it->sig_is_raw = raw;
+    return 0;
+}
+
+/*
+ * verify_batch(items, threads=1, raw=False) -> bytes of per-item codes
+ * (0 invalid, 1 valid, 2 malformed signature, 3 unusable item). Never raises for a bad item.
+ */
+static PyObject *mod_verify_batch(PyObject *Py_UNUSED(m), PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {"items", "threads", "raw", NULL};
+    PyObject *seq_in;
+    int threads = 1, raw = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|ip", kwlist, &seq_in, &threads, &raw)) return NULL;
+    PyObject *seq = PySequence_Tuple(seq_in);      /* our own immutable snapshot of the items */
+    if (!seq) return NULL;
+    Py_ssize_t count = PyTuple_GET_SIZE(seq);
+    PyObject *out = PyBytes_FromStringAndSize(NULL, count);
+    batch_item *items = count ? PyMem_Malloc((size_t)count * sizeof *items) : NULL;
+    if (!out || (count && !items)) {
+        Py_XDECREF(out);
+        Py_DECREF(seq);
+        return PyErr_NoMemory();
+    }
+    uint8_t *res = (uint8_t *)PyBytes_AS_STRING(out);
+    for (Py_ssize_t i = 0; i < count; i++)
+        res[i] = pack_item(PyTuple_GET_ITEM(seq, i), &items[i], raw) ? BATCH_BAD_ITEM : BATCH_INVALID;
+    Py_BEGIN_ALLOW_THREADS
+    sm2_verify_batch(items, (size_t)count, res, threads);
+    Py_END_ALLOW_THREADS
+    PyMem_Free(items);
+    Py_DECREF(seq);
+    return out;
+}
+
+static PyObject *mod_der_to_raw(PyObject *Py_UNUSED(m), PyObject *arg) {
+    Py_buffer der;
+    if (PyObject_GetBuffer(arg, &der, PyBUF_SIMPLE)) return NULL;
+    uint8_t rs[64];
+    int rc = sm2_der_to_raw(der.buf, (size_t)der.len, rs);
+    PyBuffer_Release(&der);
+    if (rc) {
+        PyErr_SetString(PyExc_ValueError, "not a strict DER SM2 signature");
+        return NULL;
+    }
+    return PyBytes_FromStringAndSize((const char *)rs, 64);
+}
+
 static PyMethodDef module_methods[] = {
+    {"verify_batch", (PyCFunction)(void (*)(void))mod_verify_batch, METH_VARARGS | METH_KEYWORDS,
+     "verify_batch(items, threads=1, raw=False) -> bytes of per-item codes."},
+    {"der_to_raw", mod_der_to_raw, METH_O, "Strict DER SM2Signature -> r || s."},
     {"sm3", mod_sm3, METH_O, "Native SM3 digest."},
     {"random_scalar", mod_random_scalar, METH_NOARGS, "Uniform scalar in [1, n-1] from getrandom()."},
     {"base_multiply", mod_base_multiply, METH_O, "[k]G in constant time."},

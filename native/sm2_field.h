@@ -197,6 +197,64 @@ TK_INLINE void fe_sub(fe *r, const fe *a, const fe *b) {
     r->v[3] = t3;
 }
 
+/* Squaring: 6 cross products doubled plus 4 squares, then the low half is Montgomery-reduced
+ * (giving U <= p) and the high half added; U + high < 2p, so one final subtraction suffices. */
+TK_INLINE void fe_sqr(fe *r, const fe *a) {
+    tk_u64 a0 = a->v[0], a1 = a->v[1], a2 = a->v[2], a3 = a->v[3];
+    tk_u64 t0, t1, t2, t3, t4, t5, t6, t7, x, y;
+    unsigned char c;
+    u128 m;
+    /* cross products a_i * a_j, i < j */
+    m = (u128)a0 * a1; t1 = (tk_u64)m; t2 = (tk_u64)(m >> 64);
+    m = (u128)a0 * a2; c = _addcarry_u64(0, t2, (tk_u64)m, &t2); t3 = (tk_u64)(m >> 64);
+    m = (u128)a0 * a3; c = _addcarry_u64(c, t3, (tk_u64)m, &t3); t4 = (tk_u64)(m >> 64) + c;
+    m = (u128)a1 * a2; x = (tk_u64)m; y = (tk_u64)(m >> 64);
+    m = (u128)a1 * a3; c = _addcarry_u64(0, y, (tk_u64)m, &y); t5 = (tk_u64)(m >> 64) + c;
+    c = _addcarry_u64(0, t3, x, &t3);
+    c = _addcarry_u64(c, t4, y, &t4);
+    t5 += c;
+    m = (u128)a2 * a3;
+    c = _addcarry_u64(0, t5, (tk_u64)m, &t5);
+    t6 = (tk_u64)(m >> 64) + c;
+    /* double */
+    t7 = t6 >> 63;
+    t6 = (t6 << 1) | (t5 >> 63);
+    t5 = (t5 << 1) | (t4 >> 63);
+    t4 = (t4 << 1) | (t3 >> 63);
+    t3 = (t3 << 1) | (t2 >> 63);
+    t2 = (t2 << 1) | (t1 >> 63);
+    t1 = t1 << 1;
+    /* squares on the diagonal */
+    m = (u128)a0 * a0; t0 = (tk_u64)m; c = _addcarry_u64(0, t1, (tk_u64)(m >> 64), &t1);
+    m = (u128)a1 * a1; c = _addcarry_u64(c, t2, (tk_u64)m, &t2); c = _addcarry_u64(c, t3, (tk_u64)(m >> 64), &t3);
+    m = (u128)a2 * a2; c = _addcarry_u64(c, t4, (tk_u64)m, &t4); c = _addcarry_u64(c, t5, (tk_u64)(m >> 64), &t5);
+    m = (u128)a3 * a3; c = _addcarry_u64(c, t6, (tk_u64)m, &t6); _addcarry_u64(c, t7, (tk_u64)(m >> 64), &t7);
+    /* Montgomery-reduce the low half: U = (t_lo + q p) / R <= p, then add the high half */
+    {
+        tk_u64 h4 = t4, h5 = t5, h6 = t6, h7 = t7;
+        t4 = 0;
+        for (int i = 0; i < 4; i++) {
+            tk_u64 q = t0, xl = q << 32, xh = q >> 32, d0, d1, d2, d3;
+            unsigned char b = _subborrow_u64(0, xl, q, &xl);
+            xh -= b;
+            b = _subborrow_u64(0, 0, xl, &d0);
+            b = _subborrow_u64(b, 0, xh, &d1);
+            b = _subborrow_u64(b, xl << 32, 0, &d2);
+            _subborrow_u64(b, (xl >> 32) | (xh << 32), 0, &d3);
+            b = _addcarry_u64(0, t1, d0, &t0);
+            b = _addcarry_u64(b, t2, d1, &t1);
+            b = _addcarry_u64(b, t3, d2, &t2);
+            b = _addcarry_u64(b, t4, d3, &t3);
+            t4 = b;
+        }
+        c = _addcarry_u64(0, t0, h4, &t0);
+        c = _addcarry_u64(c, t1, h5, &t1);
+        c = _addcarry_u64(c, t2, h6, &t2);
+        c = _addcarry_u64(c, t3, h7, &t3);
+        fe_final_sub(r, t0, t1, t2, t3, (tk_u64)c + t4);
+    }
+}
+
 #else /* portable fallback */
 
 TK_INLINE void fe_mul(fe *r, const fe *a, const fe *b) {
@@ -241,9 +299,10 @@ TK_INLINE void fe_sub(fe *r, const fe *a, const fe *b) {
     limbs_select(r->v, (uint64_t)0 - borrow, u, t);
 }
 
+TK_INLINE void fe_sqr(fe *r, const fe *a) { fe_mul(r, a, a); }
+
 #endif
 
-TK_INLINE void fe_sqr(fe *r, const fe *a) { fe_mul(r, a, a); }
 
 TK_INLINE void fe_dbl(fe *r, const fe *a) { fe_add(r, a, a); }
 
