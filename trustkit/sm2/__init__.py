@@ -12,6 +12,13 @@ verification accepts only strict DER and the Z_A form with an explicit ID (defau
 
 from __future__ import annotations
 
+from trustkit.sm2._batch import (
+    BatchVerificationError,
+    verify_many,
+    verify_many_digest,
+    verify_many_strict,
+)
+from trustkit.sm2._cache import VerifierCache, default_cache
 from trustkit.sm2._curve import DEFAULT_UID
 from trustkit.sm2._encryption import CiphertextFormat
 from trustkit.sm2._keys import SM2PrivateKey, SM2PublicKey, generate_private_key
@@ -30,10 +37,13 @@ from trustkit.sm2._signature import (
 
 __all__ = [
     "DEFAULT_UID",
+    "BatchVerificationError",
     "CiphertextFormat",
     "SM2PrivateKey",
     "SM2PublicKey",
+    "VerifierCache",
     "decode_der_signature",
+    "default_cache",
     "der_to_raw",
     "encode_der_signature",
     "generate_private_key",
@@ -42,4 +52,7 @@ __all__ = [
     "load_pem_private_key",
     "load_pem_public_key",
     "raw_to_der",
+    "verify_many",
+    "verify_many_digest",
+    "verify_many_strict",
 ]
