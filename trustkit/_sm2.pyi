@@ -1,4 +1,4 @@
-"""Contract of the native SM2 engine (native/module.c). Bytes in, bytes out; ValueError on bad input."""
+"""Contract of the native SM2 engine: bytes in, bytes out, ValueError on bad input."""
 
 from trustkit._types import BytesLike
 

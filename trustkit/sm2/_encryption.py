@@ -81,6 +81,12 @@ def _decode_asn1(data: bytes) -> tuple[bytes, bytes, bytes]:
         raise MalformedInput(f"SM2Cipher DER is malformed: {exc}") from None
     if len(c3) != _C3_LEN:
         raise MalformedInput("SM2Cipher HASH must be 32 bytes")
+    if x < 0 or y < 0:
+        raise MalformedInput("SM2Cipher coordinate out of range")
+    # asn1crypto tolerates BER lengths, padded INTEGERs and extra fields: require exact DER
+    canonical = _SM2Cipher({"x": x, "y": y, "hash": c3, "ciphertext": c2}).dump(force=True)
+    if canonical != data:
+        raise MalformedInput("SM2Cipher is not strict DER (or has extra fields)")
     return _coordinate(x) + _coordinate(y), c3, c2
 
 

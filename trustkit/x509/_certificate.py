@@ -19,7 +19,7 @@ from trustkit.x509._algorithms import SignatureAlgorithm, public_key_from_spki, 
 from trustkit.x509._asn1 import Extension as Asn1Extension
 from trustkit.x509._asn1 import SignedCertificate, TbsCertificate
 from trustkit.x509._common import ASN1_ERRORS, decode_time, signed_part, utc
-from trustkit.x509._der import MAX_CERTIFICATE_SIZE, check_der
+from trustkit.x509._der import MAX_CERTIFICATE_SIZE, check_der, octet_aligned_bits
 from trustkit.x509._extensions import Extension, KnownExtensions, decode_known
 from trustkit.x509._names import Name
 
@@ -74,14 +74,14 @@ class Certificate:
         self._algorithm = SignatureAlgorithm.from_asn1(outer["signature_algorithm"])
         if SignatureAlgorithm.from_asn1(tbs["signature"]) != self._algorithm:
             raise MalformedInput("tbsCertificate.signature differs from signatureAlgorithm")
-        self._signature = bytes(outer["signature_value"].native)
+        self._signature = octet_aligned_bits(outer["signature_value"], "certificate signature")
         self._issuer = Name(tbs["issuer"].dump())
         self._subject = Name(tbs["subject"].dump())
         validity = tbs["validity"]
         self._not_before = decode_time(validity["not_before"], "notBefore")
         self._not_after = decode_time(validity["not_after"], "notAfter")
         self._spki = tbs["subject_public_key_info"]
-        self._key_bits = bytes(self._spki["public_key"].native)
+        self._key_bits = octet_aligned_bits(self._spki["public_key"], "subjectPublicKey")
         self._extensions = _extensions(tbs, self._version)
         self._known = decode_known(self._extensions)
         self._tbs = signed_part(self._der)

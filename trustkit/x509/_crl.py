@@ -19,7 +19,7 @@ from trustkit.x509._algorithms import verify_signature as _verify
 from trustkit.x509._asn1 import CertificateList, CrlExtension, RevokedCertificate, TbsCertList
 from trustkit.x509._certificate import Certificate
 from trustkit.x509._common import ASN1_ERRORS, decode_time, encode_time, signed_part, utc
-from trustkit.x509._der import MAX_CRL_SIZE, check_der
+from trustkit.x509._der import MAX_CRL_SIZE, check_der, octet_aligned_bits
 from trustkit.x509._names import Name
 
 __all__ = [
@@ -74,7 +74,7 @@ class CertificateRevocationList:
         self._algorithm = SignatureAlgorithm.from_asn1(outer["signature_algorithm"])
         if SignatureAlgorithm.from_asn1(tbs["signature"]) != self._algorithm:
             raise MalformedInput("tbsCertList.signature differs from signatureAlgorithm")
-        self._signature = bytes(outer["signature_value"].native)
+        self._signature = octet_aligned_bits(outer["signature_value"], "CRL signature")
         self._issuer = Name(tbs["issuer"].dump())
         self._this_update = decode_time(tbs["this_update"], "thisUpdate")
         next_update = tbs["next_update"]

@@ -7,7 +7,7 @@ descends into SEQUENCE, SET and constructed context tags; it does not look insid
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from trustkit.exceptions import MalformedInput
 
@@ -127,3 +127,14 @@ def _minimal_integer(body: bytes) -> bool:
     if len(body) == 1:
         return True
     return not (body[0] == 0 and body[1] < 0x80) and not (body[0] == 0xFF and body[1] >= 0x80)
+
+
+def octet_aligned_bits(value: Any, what: str) -> bytes:
+    """The bytes of a BIT STRING that must hold whole octets (signatures, public keys).
+
+    A non-zero unused-bits count is a container error (spec sm2-sm3.md §9 N23), never repaired.
+    """
+    contents = bytes(value.contents or b"")
+    if not contents or contents[0] != 0:
+        raise MalformedInput(f"{what}: BIT STRING has unused bits")
+    return contents[1:]
