@@ -33,7 +33,7 @@ class Result:
 
 
 def rate(fn: Callable[[], int], *, seconds: float, repeats: int = 3) -> list[float]:
-    """Call ``fn`` (which returns how many operations it did) until ``seconds`` pass; ops/s per repeat."""
+    """Call ``fn`` (returning how many operations it did) for ``seconds``; ops/s per repeat."""
     rates = []
     for _ in range(repeats):
         done, start = 0, time.perf_counter()
@@ -46,7 +46,9 @@ def rate(fn: Callable[[], int], *, seconds: float, repeats: int = 3) -> list[flo
     return rates
 
 
-def measure(name: str, fn: Callable[[], int], *, seconds: float, repeats: int = 3, note: str = "") -> Result:
+def measure(
+    name: str, fn: Callable[[], int], *, seconds: float, repeats: int = 3, note: str = ""
+) -> Result:
     runs = rate(fn, seconds=seconds, repeats=repeats)
     return Result(name, "ops/s", statistics.median(runs), runs, note)
 
@@ -63,7 +65,9 @@ def machine() -> dict[str, Any]:
     return {
         "python": platform.python_version(),
         "cpu": cpu,
-        "cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "cores": len(os.sched_getaffinity(0))
+        if hasattr(os, "sched_getaffinity")
+        else os.cpu_count(),
         "load_average": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
     }
 

@@ -26,7 +26,10 @@ MSG_SIZE = 200
 
 def _data(n_keys: int, n_msgs: int, seed: int = 7) -> tuple[list[sm2.SM2PrivateKey], list[bytes]]:
     rng = random.Random(seed)
-    keys = [sm2.SM2PrivateKey.from_private_value(rng.randrange(1, sm2._curve.N - 1)) for _ in range(n_keys)]
+    keys = [
+        sm2.SM2PrivateKey.from_private_value(rng.randrange(1, sm2._curve.N - 1))
+        for _ in range(n_keys)
+    ]
     return keys, [rng.randbytes(MSG_SIZE) for _ in range(n_msgs)]
 
 
@@ -153,7 +156,9 @@ def bench_bulk(keys: list[sm2.SM2PrivateKey], msgs: list[bytes], secs: float) ->
                 return len(items)
 
             label = "per core" if workers == 1 else f"{workers} cores"
-            out.append(measure(f"trustkit verify_many {n_issuers} issuer(s), {label}", run, seconds=secs))
+            out.append(
+                measure(f"trustkit verify_many {n_issuers} issuer(s), {label}", run, seconds=secs)
+            )
     return out
 
 
@@ -187,10 +192,12 @@ def _ratios(results: list[Result]) -> dict[str, float]:
         out["sign vs best anchor"] = by["trustkit sign"] / max(anchors_sign)
     if anchors_verify:
         best = max(anchors_verify)
-        out["verify (fresh key) vs best anchor"] = by["trustkit verify (fresh key each call)"] / best
+        out["verify (fresh key) vs best anchor"] = (
+            by["trustkit verify (fresh key each call)"] / best
+        )
         for name, value in by.items():
             if name.startswith("trustkit verify_many"):
-                out[f"{name[len('trustkit '):]} vs best anchor"] = value / best
+                out[f"{name[len('trustkit ') :]} vs best anchor"] = value / best
     one, many = (by.get(f"trustkit verify_many 16 issuer(s), {x}") for x in ("per core", "2 cores"))
     if one and many:
         out["verify_many 2 cores / 1 core"] = many / one
@@ -198,7 +205,9 @@ def _ratios(results: list[Result]) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="short runs (about 15 s in all)")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     args = parser.parse_args()

@@ -1,4 +1,4 @@
-"""Bulk verification (issue 3): verify_many against single verification, gmalglib, the cache and Dask."""
+"""Bulk verification (issue 3): verify_many vs single verify, gmalglib, the cache and Dask."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ from trustkit.sm2._cache import ENTRY_BYTES
 N_ITEMS = 10_000
 
 
-def _tamper(rng: random.Random, key: sm2.SM2PrivateKey, msg: bytes, kind: int) -> tuple[bytes, bytes]:
+def _tamper(
+    rng: random.Random, key: sm2.SM2PrivateKey, msg: bytes, kind: int
+) -> tuple[bytes, bytes]:
     """Return (signature, message) for one of several tamper kinds; kind 0 stays valid."""
     sig = key.sign(msg)
     if kind == 1:  # flipped message bit
@@ -26,7 +28,11 @@ def _tamper(rng: random.Random, key: sm2.SM2PrivateKey, msg: bytes, kind: int) -
         raw = bytearray(sm2.der_to_raw(sig))
         raw[rng.randrange(64)] ^= 1 << rng.randrange(8)
         r, s = int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big")
-        sig = sm2.encode_der_signature(r, s) if 0 < r < sm2._curve.N and 0 < s < sm2._curve.N else sig[:-1]
+        sig = (
+            sm2.encode_der_signature(r, s)
+            if 0 < r < sm2._curve.N and 0 < s < sm2._curve.N
+            else sig[:-1]
+        )
     elif kind == 3:  # malformed DER: truncated, BER length, trailing byte, raw r||s
         sig = rng.choice([sig[:-1], b"\x30\x81" + sig[1:], sig + b"\x00", sm2.der_to_raw(sig), b""])
     elif kind == 4:  # signature by another key
@@ -163,9 +169,7 @@ def test_invalid_key_rejected_before_any_table() -> None:
 def test_cache_shared_between_threads() -> None:
     cache = sm2.VerifierCache(max_bytes=2 * ENTRY_BYTES)
     keys = [sm2.generate_private_key() for _ in range(4)]
-    batches = [
-        [(k.public_key(), k.sign(b"t%d" % i), b"t%d" % i) for i in range(64)] for k in keys
-    ]
+    batches = [[(k.public_key(), k.sign(b"t%d" % i), b"t%d" % i) for i in range(64)] for k in keys]
     failures: list[str] = []
 
     def work(batch: list) -> None:
@@ -191,13 +195,18 @@ def test_process_pool_executor(mixed_batch) -> None:
 
 
 def test_dask_local_cluster(mixed_batch) -> None:
-    distributed = pytest.importorskip("distributed") if os.environ.get("CI") != "true" else __import__(
-        "distributed"
+    distributed = (
+        pytest.importorskip("distributed")
+        if os.environ.get("CI") != "true"
+        else __import__("distributed")
     )
     _, items = mixed_batch
     expected = sm2.verify_many(items[:2000])
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         got = sm2.verify_many(items[:2000], executor=client.get_executor(), chunk_size=500)
     assert got == expected
