@@ -10,6 +10,7 @@ SOURCES = [
     "native/sm2_point.c",
     "native/sm2_comb.c",
     "native/sm2_engine.c",
+    "native/sm2_der.c",
     "native/sm2_batch.c",
     "native/module.c",
 ]

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "sm2_batch.h"
+#include "sm2_der.h"
 #include "sm2_engine.h"
 #include "sm3.h"
 
@@ -114,6 +115,35 @@ static PyObject *PublicCore_verify(PublicCore *self, PyObject *args) {
     return PyBool_FromLong(ok);
 }
 
+
+/* verify_der(za_or_None, message_or_e, der_sig) -> 1 valid, 0 invalid, 2 malformed signature */
+static PyObject *PublicCore_verify_der(PublicCore *self, PyObject *args) {
+    PyObject *za_obj;
+    Py_buffer msg, sig;
+    if (!PyArg_ParseTuple(args, "Oy*y*", &za_obj, &msg, &sig)) return NULL;
+    Py_buffer za = {0};
+    long code = -1;
+    if (za_obj != Py_None && PyObject_GetBuffer(za_obj, &za, PyBUF_SIMPLE)) goto done;
+    if (za.buf && check_len(&za, 32, "Z_A")) goto done;
+    if (!za.buf && check_len(&msg, 32, "digest")) goto done;
+    Py_BEGIN_ALLOW_THREADS
+    uint8_t rs[64], e[32];
+    if (sm2_der_to_raw(sig.buf, (size_t)sig.len, rs)) {
+        code = BATCH_MALFORMED;
+    } else {
+        if (za.buf) sm2_message_digest(e, za.buf, msg.buf, (size_t)msg.len);
+        else memcpy(e, msg.buf, 32);
+        code = sm2_verify_digest(&self->key, self->table, e, rs) ? BATCH_VALID : BATCH_INVALID;
+    }
+    Py_END_ALLOW_THREADS
+done:
+    if (za.buf) PyBuffer_Release(&za);
+    PyBuffer_Release(&msg);
+    PyBuffer_Release(&sig);
+    if (code < 0) return NULL;
+    return PyLong_FromLong(code);
+}
+
 static PyObject *PublicCore_precompute(PublicCore *self, PyObject *Py_UNUSED(ignored)) {
     if (self->table) Py_RETURN_FALSE;
     comb_table *t = malloc(sizeof *t);
@@ -161,6 +191,8 @@ static PyMethodDef PublicCore_methods[] = {
      "verify_digest(e, rs) -> bool; variable time (public data)."},
     {"verify", (PyCFunction)PublicCore_verify, METH_VARARGS,
      "verify(za, message, rs) -> bool; hashes and verifies without the GIL."},
+    {"verify_der", (PyCFunction)PublicCore_verify_der, METH_VARARGS,
+     "verify_der(za | None, message | e, der) -> 1 valid, 0 invalid, 2 malformed."},
     {"precompute", (PyCFunction)PublicCore_precompute, METH_NOARGS,
      "Build the per-key comb table (148 KiB); returns False if it already existed."},
     {"multiply", (PyCFunction)PublicCore_multiply, METH_O, "[k]P in constant time (encryption)."},
@@ -258,11 +290,13 @@ static PyObject *PrivateCore_sign_digest(PrivateCore *self, PyObject *args, PyOb
     return PyBytes_FromStringAndSize((const char *)rs, 64);
 }
 
-/* sign(za, message) -> r || s, hashing without the GIL */
-static PyObject *PrivateCore_sign(PrivateCore *self, PyObject *args) {
+/* sign(za, message, der=False) -> r || s (or DER), hashing without the GIL */
+static PyObject *PrivateCore_sign(PrivateCore *self, PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {"za", "message", "der", NULL};
     Py_buffer za, msg;
+    int der = 0;
     if (!private_ready(self)) return NULL;
-    if (!PyArg_ParseTuple(args, "y*y*", &za, &msg)) return NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "y*y*|p", kwlist, &za, &msg, &der)) return NULL;
     uint8_t rs[64];
     int rc = check_len(&za, 32, "Z_A");
     if (!rc) {
@@ -276,6 +310,11 @@ static PyObject *PrivateCore_sign(PrivateCore *self, PyObject *args) {
     PyBuffer_Release(&za);
     PyBuffer_Release(&msg);
     if (rc) return NULL;
+    if (der) {
+        uint8_t out[SM2_DER_MAX];
+        size_t n = sm2_raw_to_der(rs, out);
+        return PyBytes_FromStringAndSize((const char *)out, (Py_ssize_t)n);
+    }
     return PyBytes_FromStringAndSize((const char *)rs, 64);
 }
 
@@ -308,7 +347,8 @@ static PyMethodDef PrivateCore_methods[] = {
     {"private_bytes", (PyCFunction)PrivateCore_private_bytes, METH_NOARGS, "d as 32 bytes."},
     {"sign_digest", (PyCFunction)(void (*)(void))PrivateCore_sign_digest, METH_VARARGS | METH_KEYWORDS,
      "sign_digest(e, k=None) -> r || s. k is for known-answer tests only."},
-    {"sign", (PyCFunction)PrivateCore_sign, METH_VARARGS, "sign(za, message) -> r || s."},
+    {"sign", (PyCFunction)(void (*)(void))PrivateCore_sign, METH_VARARGS | METH_KEYWORDS,
+     "sign(za, message, der=False) -> r || s, or DER."},
     {"multiply", (PyCFunction)PrivateCore_multiply, METH_O, "[d]P in constant time."},
     {NULL, NULL, 0, NULL},
 };
@@ -388,6 +428,7 @@ static PyObject *mod_decompress(PyObject *Py_UNUSED(m), PyObject *args) {
 
 /* Fill one batch_item from an (PublicCore, za | None, sig: bytes, msg: bytes) tuple; -1 if unusable. */
 static int pack_item(PyObject *tuple, batch_item *it, int raw) {
+    it->key = NULL;
     if (!PyTuple_Check(tuple) || PyTuple_GET_SIZE(tuple) != 4) return -1;
     PyObject *core = PyTuple_GET_ITEM(tuple, 0), *za = PyTuple_GET_ITEM(tuple, 1);
     PyObject *sig = PyTuple_GET_ITEM(tuple, 2), *msg = PyTuple_GET_ITEM(tuple, 3);
@@ -426,12 +467,94 @@ static PyObject *mod_verify_batch(PyObject *Py_UNUSED(m), PyObject *args, PyObje
         return PyErr_NoMemory();
     }
     uint8_t *res = (uint8_t *)PyBytes_AS_STRING(out);
-    for (Py_ssize_t i = 0; i < count; i++)
+    for (Py_ssize_t i = 0; i < count; i++) {
         res[i] = pack_item(PyTuple_GET_ITEM(seq, i), &items[i], raw) ? BATCH_BAD_ITEM : BATCH_INVALID;
+        items[i].index = (size_t)i;
+    }
     Py_BEGIN_ALLOW_THREADS
+    sm2_sort_batch(items, (size_t)count);
     sm2_verify_batch(items, (size_t)count, res, threads);
     Py_END_ALLOW_THREADS
     PyMem_Free(items);
+    Py_DECREF(seq);
+    return out;
+}
+
+
+/* Fill a batch_item from a user's (key, sig: bytes, msg: bytes) tuple via keymap[id(key)] = (core, za). */
+static int pack_keyed(PyObject *tuple, PyObject *keymap, batch_item *it, int raw) {
+    it->key = NULL;
+    if (!PyTuple_Check(tuple) || PyTuple_GET_SIZE(tuple) != 3) return -1;
+    PyObject *key = PyTuple_GET_ITEM(tuple, 0), *sig = PyTuple_GET_ITEM(tuple, 1);
+    PyObject *msg = PyTuple_GET_ITEM(tuple, 2);
+    if (!PyBytes_Check(sig) || !PyBytes_Check(msg)) return -1;
+    PyObject *id = PyLong_FromVoidPtr(key);
+    if (!id) {
+        PyErr_Clear();
+        return -1;
+    }
+    PyObject *entry = PyDict_GetItemWithError(keymap, id);   /* borrowed */
+    Py_DECREF(id);
+    if (!entry) {
+        PyErr_Clear();
+        return -1;
+    }
+    if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != 2) return -1;
+    PyObject *core = PyTuple_GET_ITEM(entry, 0), *za = PyTuple_GET_ITEM(entry, 1);
+    if (!PyObject_TypeCheck(core, &PublicCoreType)) return -1;
+    if (za != Py_None && (!PyBytes_Check(za) || PyBytes_GET_SIZE(za) != 32)) return -1;
+    PublicCore *pc = (PublicCore *)core;
+    it->key = &pc->key;
+    it->table = pc->table;
+    it->za = za == Py_None ? NULL : (const uint8_t *)PyBytes_AS_STRING(za);
+    it->sig = (const uint8_t *)PyBytes_AS_STRING(sig);
+    it->sig_len = (size_t)PyBytes_GET_SIZE(sig);
+    it->msg = (const uint8_t *)PyBytes_AS_STRING(msg);
+    it->msg_len = (size_t)PyBytes_GET_SIZE(msg);
+    it->sig_is_raw = raw;
+    return 0;
+}
+
+/*
+ * verify_items(items, keymap, threads=1, raw=False) -> bytes of per-item codes.
+ * items are the caller's (key, sig, msg) tuples; keymap maps id(key) to (PublicCore, za | None).
+ * The keymap and item tuples are kept alive (references held) while the GIL is released.
+ */
+static PyObject *mod_verify_items(PyObject *Py_UNUSED(m), PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {"items", "keymap", "threads", "raw", NULL};
+    PyObject *seq_in, *keymap_in;
+    int threads = 1, raw = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO!|ip", kwlist, &seq_in, &PyDict_Type, &keymap_in,
+                                     &threads, &raw))
+        return NULL;
+    PyObject *seq = PySequence_Tuple(seq_in);
+    if (!seq) return NULL;
+    PyObject *keymap = PyDict_Copy(keymap_in);     /* our own: its values stay referenced */
+    if (!keymap) {
+        Py_DECREF(seq);
+        return NULL;
+    }
+    Py_ssize_t count = PyTuple_GET_SIZE(seq);
+    PyObject *out = PyBytes_FromStringAndSize(NULL, count);
+    batch_item *items = count ? PyMem_Malloc((size_t)count * sizeof *items) : NULL;
+    if (!out || (count && !items)) {
+        Py_XDECREF(out);
+        Py_DECREF(seq);
+        Py_DECREF(keymap);
+        return PyErr_NoMemory();
+    }
+    uint8_t *res = (uint8_t *)PyBytes_AS_STRING(out);
+    for (Py_ssize_t i = 0; i < count; i++) {
+        res[i] = pack_keyed(PyTuple_GET_ITEM(seq, i), keymap, &items[i], raw) ? BATCH_BAD_ITEM
+                                                                              : BATCH_INVALID;
+        items[i].index = (size_t)i;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    sm2_sort_batch(items, (size_t)count);
+    sm2_verify_batch(items, (size_t)count, res, threads);
+    Py_END_ALLOW_THREADS
+    PyMem_Free(items);
+    Py_DECREF(keymap);
     Py_DECREF(seq);
     return out;
 }
@@ -452,6 +575,8 @@ static PyObject *mod_der_to_raw(PyObject *Py_UNUSED(m), PyObject *arg) {
 static PyMethodDef module_methods[] = {
     {"verify_batch", (PyCFunction)(void (*)(void))mod_verify_batch, METH_VARARGS | METH_KEYWORDS,
      "verify_batch(items, threads=1, raw=False) -> bytes of per-item codes."},
+    {"verify_items", (PyCFunction)(void (*)(void))mod_verify_items, METH_VARARGS | METH_KEYWORDS,
+     "verify_items(items, keymap, threads=1, raw=False) -> bytes of per-item codes."},
     {"der_to_raw", mod_der_to_raw, METH_O, "Strict DER SM2Signature -> r || s."},
     {"sm3", mod_sm3, METH_O, "Native SM3 digest."},
     {"random_scalar", mod_random_scalar, METH_NOARGS, "Uniform scalar in [1, n-1] from getrandom()."},

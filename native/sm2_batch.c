@@ -1,35 +1,13 @@
 #include "sm2_batch.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "sm2_der.h"
 
 #define MIN_ITEMS_PER_THREAD 16
 #define MAX_THREADS 256
-
-static int read_der_integer(const uint8_t *der, size_t len, size_t *pos, uint8_t out[32]) {
-    size_t p = *pos;
-    if (p + 2 > len || der[p] != 0x02) return -1;
-    size_t l = der[p + 1];
-    if (l == 0 || l > 33 || p + 2 + l > len) return -1;
-    const uint8_t *body = der + p + 2;
-    if (body[0] & 0x80) return -1;                                /* negative */
-    if (l > 1 && body[0] == 0 && !(body[1] & 0x80)) return -1;    /* not minimal */
-    if (l == 33) {                                                /* only a sign pad may lead */
-        body++;
-        l--;
-    }
-    memset(out, 0, 32 - l);
-    memcpy(out + 32 - l, body, l);
-    *pos = p + 2 + der[p + 1];
-    return 0;
-}
-
-int sm2_der_to_raw(const uint8_t *der, size_t len, uint8_t rs[64]) {
-    if (len < 8 || len > 72 || der[0] != 0x30 || der[1] != len - 2) return -1;
-    size_t pos = 2;
-    if (read_der_integer(der, len, &pos, rs) || read_der_integer(der, len, &pos, rs + 32)) return -1;
-    return pos == len ? 0 : -1;
-}
 
 static uint8_t verify_one(const batch_item *it) {
     uint8_t rs[64], e[32];
@@ -56,9 +34,21 @@ typedef struct {
 
 static void *run_slice(void *arg) {
     batch_slice *s = arg;
-    for (size_t i = s->begin; i < s->end; i++)
-        if (s->results[i] != BATCH_BAD_ITEM) s->results[i] = verify_one(&s->items[i]);
+    for (size_t i = s->begin; i < s->end; i++) {
+        const batch_item *it = &s->items[i];
+        if (s->results[it->index] != BATCH_BAD_ITEM) s->results[it->index] = verify_one(it);
+    }
     return NULL;
+}
+
+static int by_key(const void *a, const void *b) {
+    const batch_item *x = a, *y = b;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    return x->index < y->index ? -1 : (x->index > y->index);
+}
+
+void sm2_sort_batch(batch_item *items, size_t count) {
+    qsort(items, count, sizeof *items, by_key);
 }
 
 void sm2_verify_batch(const batch_item *items, size_t count, uint8_t *results, int threads) {

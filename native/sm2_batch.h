@@ -23,12 +23,13 @@ typedef struct {
     const uint8_t *msg;
     size_t msg_len;
     int sig_is_raw;           /* 64-byte r || s instead of DER */
+    size_t index;             /* position of this item's result */
 } batch_item;
 
-/* Strict DER SM2Signature -> r || s (range of r, s is checked by verification). 0 ok, -1 bad. */
-int sm2_der_to_raw(const uint8_t *der, size_t len, uint8_t rs[64]);
+/* Group items by key (then by index) so a thread reuses one key's table while it is cached. */
+void sm2_sort_batch(batch_item *items, size_t count);
 
-/* Verify items[i] for every i whose results[i] is not already BATCH_BAD_ITEM. */
+/* Verify every item whose results[item.index] is not already BATCH_BAD_ITEM. */
 void sm2_verify_batch(const batch_item *items, size_t count, uint8_t *results, int threads);
 
 #endif

@@ -73,37 +73,36 @@ def _point_of(key: object) -> bytes | None:
         return None
 
 
-class _Resolver:
-    """Maps the keys of one batch to native cores, using the cache for frequent issuers."""
+def _resolve_keys(
+    seq: Sequence[Any], cache: VerifierCache, uid: bytes | None
+) -> dict[int, tuple[_sm2.PublicCore, bytes | None]]:
+    """Map id(key) of every well-shaped item to (native core, Z_A or None).
 
-    def __init__(self, keys: Sequence[object], cache: VerifierCache, uid: bytes | None) -> None:
-        self._uid = uid
-        self._points: dict[int, bytes | None] = {}
-        for key in keys:
-            if id(key) not in self._points:
-                self._points[id(key)] = _point_of(key)
-        counts = Counter(self._points[id(k)] for k in keys)
-        self._cores: dict[bytes, tuple[_sm2.PublicCore, bytes | None]] = {}
-        for point, count in counts.items():
-            if point is not None:
-                self._cores[point] = self._resolve(point, count, cache)
+    Keys with many items in the batch, or already cached, get the cache's precomputed table;
+    invalid keys are left out, so their items come back as unusable.
+    """
+    shaped = [item[0] for item in seq if type(item) is tuple and len(item) == 3]
+    per_id = Counter(map(id, shaped))
+    key_by_id = {id(key): key for key in shaped}
+    point_by_id = {i: _point_of(key) for i, key in key_by_id.items()}
+    per_point: Counter[bytes] = Counter()
+    for i, point in point_by_id.items():
+        if point is not None:
+            per_point[point] += per_id[i]
+    resolved = {point: _core_for(point, n, cache, uid) for point, n in per_point.items()}
+    return {i: resolved[p] for i, p in point_by_id.items() if p is not None}
 
-    def _resolve(
-        self, point: bytes, count: int, cache: VerifierCache
-    ) -> tuple[_sm2.PublicCore, bytes | None]:
-        core = cache.lookup(point)
-        if core is None and count >= TABLE_THRESHOLD:
-            core = cache.get(point)
-        if core is None:
-            core = _sm2.PublicCore(point)
-            za = core.za(self._uid) if self._uid is not None else None
-            return core, za
-        za = cache.z_a(point, self._uid) if self._uid is not None else None
-        return core, za
 
-    def resolve(self, key: object) -> tuple[_sm2.PublicCore, bytes | None] | None:
-        point = self._points.get(id(key))
-        return None if point is None else self._cores[point]
+def _core_for(
+    point: bytes, count: int, cache: VerifierCache, uid: bytes | None
+) -> tuple[_sm2.PublicCore, bytes | None]:
+    core = cache.lookup(point)
+    if core is None and count >= TABLE_THRESHOLD:
+        core = cache.get(point)
+    if core is None:
+        core = _sm2.PublicCore(point)
+        return core, core.za(uid) if uid is not None else None
+    return core, cache.z_a(point, uid) if uid is not None else None
 
 
 def _as_bytes(value: object) -> bytes | None:
@@ -114,21 +113,24 @@ def _as_bytes(value: object) -> bytes | None:
     return None
 
 
-def _pack(items: Sequence[Any], resolver: _Resolver) -> list[Any]:
-    packed: list[Any] = []
-    for item in items:
-        try:
-            key, sig, msg = item
-        except (TypeError, ValueError):
-            packed.append(None)
+def _retry_buffers(seq: Sequence[Any], codes: bytes, keymap: dict[int, Any], threads: int) -> bytes:
+    """Second pass for items whose signature or message came as bytearray/memoryview."""
+    redo: list[tuple[int, tuple[Any, bytes, bytes]]] = []
+    for index, code in enumerate(codes):
+        if code != _UNUSABLE:
             continue
-        resolved = resolver.resolve(key)
-        sig_b, msg_b = _as_bytes(sig), _as_bytes(msg)
-        if resolved is None or sig_b is None or msg_b is None:
-            packed.append(None)
-        else:
-            packed.append((resolved[0], resolved[1], sig_b, msg_b))
-    return packed
+        item = seq[index]
+        if type(item) is tuple and len(item) == 3 and id(item[0]) in keymap:
+            sig, msg = _as_bytes(item[1]), _as_bytes(item[2])
+            if sig is not None and msg is not None:
+                redo.append((index, (item[0], sig, msg)))
+    if not redo:
+        return codes
+    again = _sm2.verify_items([item for _, item in redo], keymap, threads=threads)
+    fixed = bytearray(codes)
+    for (index, _), code in zip(redo, again, strict=True):
+        fixed[index] = code
+    return bytes(fixed)
 
 
 def _verify_codes(
@@ -138,11 +140,11 @@ def _verify_codes(
     workers: int | None,
     cache: VerifierCache | None,
 ) -> bytes:
-    items = list(items)
-    keys = [item[0] if isinstance(item, tuple) and len(item) == 3 else None for item in items]
-    resolver = _Resolver(keys, cache if cache is not None else default_cache(), uid)
-    threads = workers if workers is not None else _cpu_count()
-    return _sm2.verify_batch(_pack(items, resolver), threads=max(1, threads))
+    seq = items if isinstance(items, list | tuple) else list(items)
+    keymap = _resolve_keys(seq, cache if cache is not None else default_cache(), uid)
+    threads = max(1, workers if workers is not None else _cpu_count())
+    codes = _sm2.verify_items(seq, keymap, threads=threads)
+    return _retry_buffers(seq, codes, keymap, threads)
 
 
 def _spki(key: object) -> bytes | None:

@@ -7,7 +7,7 @@ defaults to ``1234567812345678``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from trustkit import _sm2
 from trustkit._types import BytesLike
@@ -24,6 +24,8 @@ _ZA_CACHE_LIMIT = 8
 
 
 def _check_uid(uid: bytes) -> bytes:
+    if uid is DEFAULT_UID:  # the common case, already known to be valid
+        return uid
     if not isinstance(uid, bytes | bytearray | memoryview):
         raise TypeError("uid must be bytes")
     if len(uid) > MAX_UID_LENGTH:
@@ -35,6 +37,12 @@ def _check_digest(e: bytes) -> bytes:
     if len(e) != 32:
         raise MalformedInput(f"SM2 digest e must be 32 bytes, got {len(e)}")
     return bytes(e)
+
+
+def _raise_for(signature: bytes, message: str) -> NoReturn:
+    """Raise the precise error for a signature the engine rejected (slow path, failures only)."""
+    der_to_raw(signature)  # raises MalformedSignature for bad DER or r, s outside [1, n-1]
+    raise InvalidSignature(message)
 
 
 class SM2PublicKey:
@@ -117,15 +125,13 @@ class SM2PublicKey:
 
     def verify(self, signature: bytes, data: BytesLike, *, uid: bytes = DEFAULT_UID) -> None:
         """Verify a DER signature over ``data``; raise InvalidSignature when it does not hold."""
-        raw = der_to_raw(signature)
-        if not self._core.verify(self.z_a(uid), data, raw):
-            raise InvalidSignature("SM2 signature does not match the data, ID and key")
+        if self._core.verify_der(self.z_a(uid), data, bytes(signature)) != 1:
+            _raise_for(signature, "SM2 signature does not match the data, ID and key")
 
     def verify_digest(self, signature: bytes, e: bytes) -> None:
         """Verify a DER signature over a precomputed e = SM3(Z_A ‖ M)."""
-        raw = der_to_raw(signature)
-        if not self._core.verify_digest(_check_digest(e), raw):
-            raise InvalidSignature("SM2 signature does not match the digest and key")
+        if self._core.verify_der(None, _check_digest(e), bytes(signature)) != 1:
+            _raise_for(signature, "SM2 signature does not match the digest and key")
 
     def encrypt(self, plaintext: bytes, *, format: CiphertextFormat | None = None) -> bytes:
         """SM2 public-key encryption (GB/T 32918.4); C1C3C2 unless another format is named."""
@@ -211,7 +217,7 @@ class SM2PrivateKey:
     def sign(self, data: BytesLike, *, uid: bytes = DEFAULT_UID) -> bytes:
         """Sign ``data`` (e = SM3(Z_A ‖ M)) and return a DER ``SEQUENCE { r, s }``."""
         za = self.public_key().z_a(uid)
-        return raw_to_der(self._core.sign(za, data))
+        return self._core.sign(za, data, der=True)
 
     def sign_digest(self, e: bytes) -> bytes:
         """Sign a precomputed 32-byte e = SM3(Z_A ‖ M); DER output."""
