@@ -66,7 +66,8 @@ int sm2_random_scalar(uint64_t k[4]) {
     for (int tries = 0; tries < 64; tries++) {
         if (fill_random(buf, sizeof buf)) return SM2_ERR_RANDOM;
         limbs_from_be(k, buf);
-        if (scalar_in_range_mask(k, SM2_N)) {   /* rejection sampling, no modular bias */
+        /* rejection sampling, no modular bias; a rejected draw says nothing about the kept one */
+        if (TK_PUBLIC_BOOL(scalar_in_range_mask(k, SM2_N))) {
             secure_wipe(buf, sizeof buf);
             return SM2_OK;
         }
@@ -76,7 +77,8 @@ int sm2_random_scalar(uint64_t k[4]) {
 
 static int base_multiply_affine(ge_affine *out, const uint64_t k[4]) {
     ge_jac r;
-    if (comb_mul_ct(&r, g_table, k) == 0) return jac_to_affine(out, &r);
+    /* the comb's exception flag has probability ~2^-250 for random scalars */
+    if (!TK_PUBLIC_BOOL(comb_mul_ct(&r, g_table, k))) return jac_to_affine(out, &r);
     /* exceptional case inside the comb (probability ~2^-250) or k == 0: complete formulas */
     return ge_mul_ct(out, &SM2_G, k);
 }
@@ -85,7 +87,7 @@ int sm2_private_init(sm2_private *key, const uint8_t d[32]) {
     static const uint64_t n_minus_1[4] = {0x53BBF40939D54122ULL, 0x7203DF6B21C6052BULL,
                                           0xFFFFFFFFFFFFFFFFULL, 0xFFFFFFFEFFFFFFFFULL};
     limbs_from_be(key->d, d);
-    if (!scalar_in_range_mask(key->d, n_minus_1)) {
+    if (!TK_PUBLIC_BOOL(scalar_in_range_mask(key->d, n_minus_1))) {  /* invalid keys are refused */
         secure_wipe(key, sizeof *key);
         return SM2_ERR_RANGE;
     }
@@ -125,12 +127,14 @@ static int sign_with_nonce(const sm2_private *key, const sc *e, const uint64_t k
     sc x1, r, s, kr, kk;
     x_mod_n(&x1, &R);
     sc_add(&r, e, &x1);
+    TK_DECLASSIFY(&r, sizeof r);          /* r is part of the published signature */
     memcpy(kk.v, k, sizeof kk.v);
     sc_add(&kr, &kk, &r);
-    /* r = 0 or r + k = n: discard the nonce (public, negligible-probability events) */
-    if (sc_is_zero(&r) || sc_is_zero(&kr)) return SM2_ERR_NONCE;
+    /* r = 0 or r + k = n: discard the nonce (negligible-probability events) */
+    if (sc_is_zero(&r) || TK_PUBLIC_BOOL(sc_is_zero(&kr))) return SM2_ERR_NONCE;
     sc_mul(&s, &key->u_mont, &kr);        /* (1 + d)^-1 (k + r) */
     sc_sub(&s, &s, &r);
+    TK_DECLASSIFY(&s, sizeof s);          /* s is part of the published signature */
     if (sc_is_zero(&s)) return SM2_ERR_NONCE;
     limbs_to_be(rs, r.v);
     limbs_to_be(rs + 32, s.v);
@@ -147,7 +151,7 @@ int sm2_sign_digest(const sm2_private *key, const uint8_t e_bytes[32], const uin
     sc_reduce_once(&e, e_int);
     if (k_bytes) {
         limbs_from_be(k, k_bytes);
-        if (!scalar_in_range_mask(k, SM2_N)) return SM2_ERR_RANGE;
+        if (!TK_PUBLIC_BOOL(scalar_in_range_mask(k, SM2_N))) return SM2_ERR_RANGE;
         int rc = sign_with_nonce(key, &e, k, rs);
         secure_wipe(k, sizeof k);
         return rc;
@@ -237,7 +241,7 @@ int sm2_base_multiply(uint8_t out[64], const uint8_t k_bytes[32]) {
     uint64_t k[4];
     ge_affine r;
     limbs_from_be(k, k_bytes);
-    if (!scalar_in_range_mask(k, SM2_N)) return SM2_ERR_RANGE;
+    if (!TK_PUBLIC_BOOL(scalar_in_range_mask(k, SM2_N))) return SM2_ERR_RANGE;
     int rc = base_multiply_affine(&r, k);
     secure_wipe(k, sizeof k);
     if (rc) return SM2_ERR_POINT;
@@ -249,7 +253,7 @@ int sm2_point_multiply(uint8_t out[64], const sm2_public *p, const uint8_t k_byt
     uint64_t k[4];
     ge_affine r;
     limbs_from_be(k, k_bytes);
-    if (!scalar_in_range_mask(k, SM2_N)) return SM2_ERR_RANGE;
+    if (!TK_PUBLIC_BOOL(scalar_in_range_mask(k, SM2_N))) return SM2_ERR_RANGE;
     int rc = ge_mul_ct(&r, &p->P, k);
     secure_wipe(k, sizeof k);
     if (rc) return SM2_ERR_POINT;

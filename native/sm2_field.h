@@ -26,6 +26,28 @@ extern const sc SC_R2;       /* R^2 mod n */
 
 #define TK_INLINE static inline __attribute__((always_inline))
 
+/*
+ * Constant-time audit hooks. Built with -DTK_CTGRIND, secrets are marked undefined for valgrind's
+ * memcheck, which then reports any branch or memory index that depends on them; TK_DECLASSIFY marks
+ * the few values that are public by design (a signature's r and s, negligible-probability retry
+ * flags). In normal builds both are no-ops.
+ */
+#ifdef TK_CTGRIND
+#include <valgrind/memcheck.h>
+#define TK_CLASSIFY(p, n) VALGRIND_MAKE_MEM_UNDEFINED((p), (n))
+#define TK_DECLASSIFY(p, n) VALGRIND_MAKE_MEM_DEFINED((p), (n))
+#else
+#define TK_CLASSIFY(p, n) ((void)0)
+#define TK_DECLASSIFY(p, n) ((void)0)
+#endif
+
+/* a mask or flag that may be branched on because its value is public by design */
+#define TK_PUBLIC_BOOL(x) tk_public_bool((uint64_t)(x))
+static inline int tk_public_bool(uint64_t v) {
+    TK_DECLASSIFY(&v, sizeof v);
+    return v != 0;
+}
+
 /* ---- limb helpers -------------------------------------------------------------------- */
 
 /* all-ones when x != 0, else 0 */

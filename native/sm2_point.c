@@ -212,7 +212,7 @@ void jac_add_vt(ge_jac *r, const ge_jac *p, const ge_jac *q) {
 }
 
 int jac_to_affine(ge_affine *r, const ge_jac *p) {
-    if (fe_is_zero(&p->Z)) return -1;
+    if (TK_PUBLIC_BOOL(fe_is_zero(&p->Z))) return -1;  /* infinity is never a secret result */
     fe zi, zi2, zi3;
     fe_inv(&zi, &p->Z);
     fe_sqr(&zi2, &zi);
@@ -339,7 +339,7 @@ void proj_double(ge_proj *r, const ge_proj *p) {
 }
 
 int proj_to_affine(ge_affine *r, const ge_proj *p) {
-    if (fe_is_zero(&p->Z)) return -1;
+    if (TK_PUBLIC_BOOL(fe_is_zero(&p->Z))) return -1;
     fe zi;
     fe_inv(&zi, &p->Z);
     fe_mul(&r->x, &p->X, &zi);
