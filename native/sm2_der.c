@@ -10,8 +10,9 @@ static int read_der_integer(const uint8_t *der, size_t len, size_t *pos, uint8_t
     const uint8_t *body = der + p + 2;
     if (body[0] & 0x80) return -1;                                /* negative */
     if (l > 1 && body[0] == 0 && !(body[1] & 0x80)) return -1;    /* not minimal */
+    if (l == 33 && body[0] != 0) return -1;                       /* value >= 2^256 */
     *pos = p + 2 + l;
-    if (l == 33) {                                                /* only a sign pad may lead */
+    if (l == 33) {                                                /* drop the sign pad */
         body++;
         l--;
     }

@@ -773,3 +773,23 @@ def test_decrypt_c1_with_unreduced_coordinate() -> None:
     with pytest.raises(TrustkitError):
         key.decrypt(unreduced_asn1, format=sm2.CiphertextFormat.ASN1)
     # (Measured: OpenSSL 3.0.19 and gmalglib 0.5.9 both decrypt it; neither is an oracle here.)
+
+
+def test_regression_33_byte_integer_without_sign_pad_is_rejected() -> None:
+    """A flipped bit in the 00 pad of a 33-byte INTEGER made a non-canonical r verify (C parser)."""
+    from trustkit import _sm2
+
+    key = sm2.generate_private_key()
+    for attempt in range(200):
+        msg = b"pad %d" % attempt
+        sig = key.sign(msg)
+        if sig[3] == 33:  # r carries the 00 sign pad
+            break
+    else:  # pragma: no cover - probability ~2^-200
+        pytest.fail("no signature with a padded r")
+    forged = sig[:4] + b"\x01" + sig[5:]
+    with pytest.raises(InvalidSignature):
+        key.public_key().verify(forged, msg)
+    assert sm2.verify_many([(key.public_key(), forged, msg)]) == [False]
+    with pytest.raises(ValueError):
+        _sm2.der_to_raw(forged)

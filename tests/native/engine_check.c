@@ -114,6 +114,17 @@ static void der_fuzz(int n) {
     }
 }
 
+/* regression: a 33-byte INTEGER must start with the 00 sign pad (a flipped pad bit was accepted) */
+static void der_33_byte_integers(void) {
+    uint8_t rs[64], der[SM2_DER_MAX], back[64];
+    memset(rs, 0xA5, sizeof rs);                       /* top bits set: both INTEGERs are 33 bytes */
+    size_t len = sm2_raw_to_der(rs, der);
+    CHECK(len == 72 && der[4] == 0x00, "padded DER layout");
+    CHECK(sm2_der_to_raw(der, len, back) == 0, "padded DER accepted");
+    der[4] = 0x01;                                     /* r >= 2^256 */
+    CHECK(sm2_der_to_raw(der, len, back) != 0, "33-byte INTEGER without a zero pad rejected");
+}
+
 static void batches(void) {
     enum { COUNT = 600, KEYS = 3 };
     sm2_private keys[KEYS];
@@ -183,6 +194,7 @@ int main(int argc, char **argv) {
     known_answers();
     round_trips(argc > 2 ? atoi(argv[2]) : 40);
     der_fuzz(20000);
+    der_33_byte_integers();
     batches();
     if (failures) {
         fprintf(stderr, "%d failures\n", failures);
