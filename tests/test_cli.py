@@ -638,6 +638,8 @@ def test_readme_python_examples_run() -> None:
     blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.S)
     assert len(blocks) >= 2
     for block in blocks:
+        if "not executed by the README test" in block:
+            continue
         exec(compile(block, "README.md", "exec"), {})
 
 
