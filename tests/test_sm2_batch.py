@@ -76,8 +76,8 @@ def test_verify_many_matches_single_verify(mixed_batch) -> None:
 
 def test_verify_many_matches_gmalglib(mixed_batch, gmalglib) -> None:
     _, items = mixed_batch
-    ours = sm2.verify_many(items[:4000])
-    for (pub, sig, msg), verdict in zip(items[:4000], ours, strict=True):
+    ours = sm2.verify_many(items)
+    for (pub, sig, msg), verdict in zip(items, ours, strict=True):
         try:
             raw = sm2.der_to_raw(sig)
         except InvalidSignature:  # malformed DER: not expressible to gmalglib
