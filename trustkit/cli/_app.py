@@ -15,10 +15,13 @@ import click
 
 from trustkit.cli._cert import cert
 from trustkit.cli._keys import key
+from trustkit.cli._ofd import ofd
 from trustkit.cli._options import DEBUG_KEY, debug_option
 from trustkit.cli._output import CliError
+from trustkit.cli._seal import seal_group
 from trustkit.cli._selftest_cmd import selftest
 from trustkit.cli._sign import sign, verify
+from trustkit.cli._token import jwks, token
 from trustkit.exceptions import InvalidSignature, MalformedInput, TrustError, TrustkitError
 
 __all__ = ["cli", "exit_code_for", "main"]
@@ -97,7 +100,7 @@ def version() -> None:
     click.echo(f"trustkit {_version()}")
 
 
-for _command in (key, sign, verify, cert, selftest):
+for _command in (key, sign, verify, cert, selftest, token, jwks, seal_group, ofd):
     cli.add_command(_command)
 
 

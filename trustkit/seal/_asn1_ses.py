@@ -63,7 +63,7 @@ class CertList(core.SequenceOf):  # type: ignore[misc]
     _child_spec = core.Any
 
 
-class SES_ESPictrueInfo(core.Sequence):  # type: ignore[misc]  # noqa: N801
+class SES_ESPictrueInfo(core.Sequence):  # type: ignore[misc]
     _fields = [
         ("type", core.IA5String),
         ("data", core.OctetString),
@@ -72,7 +72,7 @@ class SES_ESPictrueInfo(core.Sequence):  # type: ignore[misc]  # noqa: N801
     ]
 
 
-class SES_ESPropertyInfoV1(core.Sequence):  # type: ignore[misc]  # noqa: N801
+class SES_ESPropertyInfoV1(core.Sequence):  # type: ignore[misc]
     _fields = [
         ("type", core.Integer),
         ("name", core.UTF8String),
@@ -83,7 +83,7 @@ class SES_ESPropertyInfoV1(core.Sequence):  # type: ignore[misc]  # noqa: N801
     ]
 
 
-class SES_ESPropertyInfoV4(core.Sequence):  # type: ignore[misc]  # noqa: N801
+class SES_ESPropertyInfoV4(core.Sequence):  # type: ignore[misc]
     _fields = [
         ("type", core.Integer),
         ("name", core.UTF8String),
@@ -95,7 +95,7 @@ class SES_ESPropertyInfoV4(core.Sequence):  # type: ignore[misc]  # noqa: N801
     ]
 
 
-class SES_SealInfoV1(core.Sequence):  # type: ignore[misc]  # noqa: N801
+class SES_SealInfoV1(core.Sequence):  # type: ignore[misc]
     _fields = [
         ("header", SESHeader),
         ("es_id", core.IA5String),
@@ -105,7 +105,7 @@ class SES_SealInfoV1(core.Sequence):  # type: ignore[misc]  # noqa: N801
     ]
 
 
-class SES_SealInfoV4(core.Sequence):  # type: ignore[misc]  # noqa: N801
+class SES_SealInfoV4(core.Sequence):  # type: ignore[misc]
     _fields = [
         ("header", SESHeader),
         ("es_id", core.IA5String),
@@ -115,7 +115,7 @@ class SES_SealInfoV4(core.Sequence):  # type: ignore[misc]  # noqa: N801
     ]
 
 
-class SES_SignInfoV1(core.Sequence):  # type: ignore[misc]  # noqa: N801
+class SES_SignInfoV1(core.Sequence):  # type: ignore[misc]
     _fields = [
         ("cert", core.OctetString),
         ("signature_algorithm", core.ObjectIdentifier),

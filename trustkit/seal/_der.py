@@ -17,18 +17,22 @@ from trustkit.exceptions import MalformedInput
 __all__ = [
     "ASN1_ERRORS",
     "MAX_SEAL_SIZE",
+    "aware",
     "bit_string",
     "bit_string_bytes",
     "count_elements",
     "decode_time",
     "encode_tlv",
     "explicit0",
+    "explicit_inner",
     "generalized_time",
     "is_all_zero",
     "outer_sequence",
     "parse_text_time",
+    "raw_bytes",
     "string_value",
     "tag_of",
+    "tlv",
 ]
 
 # What asn1crypto raises on bad input while decoding lazily.
@@ -36,7 +40,8 @@ ASN1_ERRORS: Final = (ValueError, TypeError, KeyError, IndexError, OverflowError
 MAX_SEAL_SIZE: Final = 16 << 20
 
 _TEXT_TIME: Final = re.compile(
-    r"(\d{4})-?(\d{2})-?(\d{2})[T ]?(\d{2}):?(\d{2}):?(\d{2})(?:[.,](\d{1,9}))?\s*(Z|[+-]\d{2}:?\d{2})?"
+    r"(\d{4})-?(\d{2})-?(\d{2})[T ]?(\d{2}):?(\d{2}):?(\d{2})"  # date and time
+    r"(?:[.,](\d{1,9}))?\s*(Z|[+-]\d{2}:?\d{2})?"  # fraction, zone
 )
 
 
@@ -70,15 +75,41 @@ def count_elements(contents: bytes, what: str) -> int:
     return count
 
 
+def tlv(value: core.Asn1Value) -> tuple[int, bool, int, bytes]:
+    """(class, constructed, tag number, contents) of a value as received (``core.Any`` too)."""
+    cls, method, tag, _header, contents, _trailer = parser.parse(raw_bytes(value), strict=True)
+    return int(cls), bool(method), int(tag), bytes(contents)
+
+
+def explicit_inner(value: core.Asn1Value) -> bytes:
+    """The encoding inside an ``[n] EXPLICIT`` wrapper (MalformedInput if not wrapped)."""
+    cls, constructed, _tag, contents = tlv(value)
+    if cls != 2 or not constructed:
+        raise MalformedInput("expected an explicitly tagged value")
+    return contents
+
+
+def raw_bytes(value: core.Asn1Value) -> bytes:
+    """A value's encoding as received. ``core.Any.dump()`` would parse the value first, which
+    fails for context-tagged contents, so an Any is reassembled from its header and contents."""
+    if isinstance(value, core.Any):
+        return (
+            bytes(value._header or b"")
+            + bytes(value.contents or b"")
+            + bytes(value._trailer or b"")
+        )
+    return bytes(value.dump())
+
+
 def tag_of(value: core.Asn1Value) -> tuple[int, int]:
     """(class, tag number) of a parsed value as received."""
-    return int(value.class_), int(value.tag)
+    cls, _constructed, tag, _contents = tlv(value)
+    return cls, tag
 
 
 def bit_string_bytes(value: core.Asn1Value, what: str, *, allow_octets: bool = False) -> bytes:
     """Bytes of a BIT STRING with 0 unused bits (or of an OCTET STRING when allowed)."""
-    cls, tag = tag_of(value)
-    contents = bytes(value.contents or b"")
+    cls, _constructed, tag, contents = tlv(value)
     if cls == 0 and tag == 4 and allow_octets:
         return contents
     if cls != 0 or tag != 3:
@@ -90,13 +121,12 @@ def bit_string_bytes(value: core.Asn1Value, what: str, *, allow_octets: bool = F
 
 def string_value(value: core.Asn1Value) -> str:
     """A string's text as received; bytes that are not UTF-8 are replaced, never fatal."""
-    return bytes(value.contents or b"").decode("utf-8", errors="replace")
+    return tlv(value)[3].decode("utf-8", errors="replace")
 
 
 def decode_time(value: core.Asn1Value, what: str) -> datetime:
     """An aware UTC datetime from a UTCTime or GeneralizedTime as received (lenient on form)."""
-    cls, tag = tag_of(value)
-    raw = bytes(value.contents or b"")
+    cls, _constructed, tag, raw = tlv(value)
     if cls != 0 or tag not in (23, 24):
         raise MalformedInput(f"{what} is not a UTCTime or GeneralizedTime")
     spec = core.UTCTime if tag == 23 else core.GeneralizedTime
@@ -159,13 +189,18 @@ def explicit0(inner_der: bytes) -> bytes:
     return encode_tlv(0xA0, inner_der)
 
 
-def bit_string(data: bytes) -> core.BitString:
-    """A BIT STRING of whole octets (0 unused bits)."""
-    return core.OctetBitString(data)
+def bit_string(data: bytes, explicit: int | None = None) -> core.OctetBitString:
+    """A BIT STRING of whole octets (0 unused bits), optionally ``[n] EXPLICIT``."""
+    return core.OctetBitString(data, explicit=explicit)
+
+
+def aware(moment: datetime) -> datetime:
+    """``moment`` in UTC; naive datetimes are rejected rather than guessed."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise MalformedInput("datetimes must be timezone-aware (e.g. datetime.now(UTC))")
+    return moment.astimezone(UTC)
 
 
 def generalized_time(moment: datetime) -> core.GeneralizedTime:
     """GeneralizedTime in UTC with whole seconds (``YYYYMMDDHHMMSSZ``)."""
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise MalformedInput("datetimes must be timezone-aware (e.g. datetime.now(UTC))")
-    return core.GeneralizedTime(moment.astimezone(UTC).replace(microsecond=0))
+    return core.GeneralizedTime(aware(moment).replace(microsecond=0))

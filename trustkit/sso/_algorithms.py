@@ -75,7 +75,9 @@ class SM2Algorithm(Algorithm):
         if isinstance(key, str | bytes) and b"-----BEGIN" in _as_bytes(key):
             return _load_pem(_as_bytes(key))
         if isinstance(key, dict):
-            return self.from_jwk(key)
+            from trustkit.sso._jwk import sm2_key_from_dict
+
+            return sm2_key_from_dict(key)
         raise InvalidKey(f"the SM2 algorithm needs an SM2 key, not {type(key).__name__}")
 
     def sign(self, msg: bytes, key: Any) -> bytes:
