@@ -908,3 +908,61 @@ def test_trust_anchors_container(chain: Chain) -> None:
     assert anchors.issuers_of(chain.leaf) == [chain.inter]
     with pytest.raises(TypeError):
         x509.TrustAnchors([chain.root.der])  # type: ignore[list-item]
+
+
+def test_crl_issued_after_the_moment_is_evidence_about_it(chain: Chain) -> None:
+    """Historical validation: a later CRL tells whether a certificate was revoked back then."""
+    signing_time = AT
+    later = AT + timedelta(days=10)
+    revoked_after = x509.build_crl(
+        chain.inter,
+        chain.inter_key,
+        [(chain.leaf.serial_number, AT + timedelta(days=2))],
+        this_update=later,
+        next_update=later + timedelta(days=7),
+    )
+    report = x509.validate_chain(
+        chain.leaf,
+        trust=chain.trust,
+        intermediates=[chain.inter],
+        crls=[revoked_after],
+        at=signing_time,
+    )
+    assert report.status is Status.PASSED, report.to_text()
+    assert [c.reason for c in report.checks if c.name == "revocation"] == ["ok"]
+    revoked_before = x509.build_crl(
+        chain.inter,
+        chain.inter_key,
+        [(chain.leaf.serial_number, AT - timedelta(days=1))],
+        this_update=later,
+        next_update=later + timedelta(days=7),
+    )
+    report = x509.validate_chain(
+        chain.leaf,
+        trust=chain.trust,
+        intermediates=[chain.inter],
+        crls=[revoked_before],
+        at=signing_time,
+    )
+    assert report.status is Status.FAILED
+    assert any(c.reason == "revoked" for c in report.checks)
+
+
+def test_stale_crl_is_not_current(chain: Chain) -> None:
+    stale = x509.build_crl(
+        chain.inter,
+        chain.inter_key,
+        [],
+        this_update=AT - timedelta(days=30),
+        next_update=AT - timedelta(days=1),
+    )
+    report = x509.validate_chain(
+        chain.leaf,
+        trust=chain.trust,
+        intermediates=[chain.inter],
+        crls=[stale],
+        at=AT,
+        require_revocation=True,
+    )
+    assert report.status is Status.INDETERMINATE
+    assert any(c.reason == "crl-not-current" for c in report.checks)

@@ -48,14 +48,14 @@ class Trust:
         return cls(trust or x509.TrustAnchors([]), tuple(intermediates), tuple(crls))
 
     def outcome(self, cert: x509.Certificate, at: datetime) -> ChainOutcome:
-        """Chain, validity and key usage at ``at``, then revocation of ``cert`` as of ``at``.
+        """Chain, validity, key usage and revocation of every certificate on the path at ``at``.
 
-        Revocation is read from the CRLs directly rather than through the chain validation,
-        because a CRL issued after ``at`` (the usual case for a past signing time) still
-        says whether the certificate was revoked before it.
+        The chain validation accepts CRLs issued after ``at`` (the usual case for a past
+        signing time) as evidence about ``at``; the leaf's own entry is also read directly so a
+        revocation after ``at`` can be reported separately.
         """
         report = x509.validate_chain(
-            cert, trust=self.anchors, intermediates=self.intermediates, at=at
+            cert, trust=self.anchors, intermediates=self.intermediates, crls=self.crls, at=at
         )
         found = chain_outcome(report)
         entry = self.revocation(cert)

@@ -290,7 +290,11 @@ def _crl_problem(crl: CertificateRevocationList, issuer: Certificate, moment: da
         return "crl-issuer-not-authorised"
     if crl.unhandled_critical_extensions:
         return "crl-unhandled-critical-extension"
-    return "ok" if crl.covers(moment) else "crl-not-current"
+    # A CRL speaks for every moment up to its nextUpdate: one issued after ``moment`` is the best
+    # evidence about a past moment (revocation dates are compared with ``moment``); only a CRL
+    # whose nextUpdate has passed is stale.
+    stale = crl.next_update is not None and moment > crl.next_update
+    return "crl-not-current" if stale else "ok"
 
 
 def _revoked_detail(cert: Certificate, crl: CertificateRevocationList) -> str:
