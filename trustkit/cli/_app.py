@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from trustkit.cli._cert import cert
+from trustkit.cli._demo import demo
 from trustkit.cli._keys import key
 from trustkit.cli._ofd import ofd
 from trustkit.cli._options import DEBUG_KEY, debug_option
@@ -100,7 +101,7 @@ def version() -> None:
     click.echo(f"trustkit {_version()}")
 
 
-for _command in (key, sign, verify, cert, selftest, token, jwks, seal_group, ofd):
+for _command in (demo, key, sign, verify, cert, selftest, token, jwks, seal_group, ofd):
     cli.add_command(_command)
 
 
