@@ -426,61 +426,6 @@ static PyObject *mod_decompress(PyObject *Py_UNUSED(m), PyObject *args) {
 
 /* ---- batch verification ------------------------------------------------------------------- */
 
-/* Fill one batch_item from an (PublicCore, za | None, sig: bytes, msg: bytes) tuple; -1 if unusable. */
-static int pack_item(PyObject *tuple, batch_item *it, int raw) {
-    it->key = NULL;
-    if (!PyTuple_Check(tuple) || PyTuple_GET_SIZE(tuple) != 4) return -1;
-    PyObject *core = PyTuple_GET_ITEM(tuple, 0), *za = PyTuple_GET_ITEM(tuple, 1);
-    PyObject *sig = PyTuple_GET_ITEM(tuple, 2), *msg = PyTuple_GET_ITEM(tuple, 3);
-    if (!PyObject_TypeCheck(core, &PublicCoreType) || !PyBytes_Check(sig) || !PyBytes_Check(msg))
-        return -1;
-    if (za != Py_None && (!PyBytes_Check(za) || PyBytes_GET_SIZE(za) != 32)) return -1;
-    PublicCore *pc = (PublicCore *)core;
-    it->key = &pc->key;
-    it->table = pc->table;
-    it->za = za == Py_None ? NULL : (const uint8_t *)PyBytes_AS_STRING(za);
-    it->sig = (const uint8_t *)PyBytes_AS_STRING(sig);
-    it->sig_len = (size_t)PyBytes_GET_SIZE(sig);
-    it->msg = (const uint8_t *)PyBytes_AS_STRING(msg);
-    it->msg_len = (size_t)PyBytes_GET_SIZE(msg);
-    it->sig_is_raw = raw;
-    return 0;
-}
-
-/*
- * verify_batch(items, threads=1, raw=False) -> bytes of per-item codes
- * (0 invalid, 1 valid, 2 malformed signature, 3 unusable item). Never raises for a bad item.
- */
-static PyObject *mod_verify_batch(PyObject *Py_UNUSED(m), PyObject *args, PyObject *kwds) {
-    static char *kwlist[] = {"items", "threads", "raw", NULL};
-    PyObject *seq_in;
-    int threads = 1, raw = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|ip", kwlist, &seq_in, &threads, &raw)) return NULL;
-    PyObject *seq = PySequence_Tuple(seq_in);      /* our own immutable snapshot of the items */
-    if (!seq) return NULL;
-    Py_ssize_t count = PyTuple_GET_SIZE(seq);
-    PyObject *out = PyBytes_FromStringAndSize(NULL, count);
-    batch_item *items = count ? PyMem_Malloc((size_t)count * sizeof *items) : NULL;
-    if (!out || (count && !items)) {
-        Py_XDECREF(out);
-        Py_DECREF(seq);
-        return PyErr_NoMemory();
-    }
-    uint8_t *res = (uint8_t *)PyBytes_AS_STRING(out);
-    for (Py_ssize_t i = 0; i < count; i++) {
-        res[i] = pack_item(PyTuple_GET_ITEM(seq, i), &items[i], raw) ? BATCH_BAD_ITEM : BATCH_INVALID;
-        items[i].index = (size_t)i;
-    }
-    Py_BEGIN_ALLOW_THREADS
-    sm2_sort_batch(items, (size_t)count);
-    sm2_verify_batch(items, (size_t)count, res, threads);
-    Py_END_ALLOW_THREADS
-    PyMem_Free(items);
-    Py_DECREF(seq);
-    return out;
-}
-
-
 /* Fill a batch_item from a user's (key, sig: bytes, msg: bytes) tuple via keymap[id(key)] = (core, za). */
 static int pack_keyed(PyObject *tuple, PyObject *keymap, batch_item *it, int raw) {
     it->key = NULL;
@@ -573,8 +518,6 @@ static PyObject *mod_der_to_raw(PyObject *Py_UNUSED(m), PyObject *arg) {
 }
 
 static PyMethodDef module_methods[] = {
-    {"verify_batch", (PyCFunction)(void (*)(void))mod_verify_batch, METH_VARARGS | METH_KEYWORDS,
-     "verify_batch(items, threads=1, raw=False) -> bytes of per-item codes."},
     {"verify_items", (PyCFunction)(void (*)(void))mod_verify_items, METH_VARARGS | METH_KEYWORDS,
      "verify_items(items, keymap, threads=1, raw=False) -> bytes of per-item codes."},
     {"der_to_raw", mod_der_to_raw, METH_O, "Strict DER SM2Signature -> r || s."},
