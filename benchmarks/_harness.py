@@ -53,6 +53,24 @@ def measure(
     return Result(name, "ops/s", statistics.median(runs), runs, note)
 
 
+def measure_interleaved(
+    cases: list[tuple[str, Callable[[], int], str]], *, seconds: float, repeats: int = 3
+) -> list[Result]:
+    """Measure ``(name, fn, note)`` cases round-robin: one pass over all cases per repeat.
+
+    The machine's speed drifts; interleaving lets the drift hit trustkit and the anchors alike,
+    so the ratios stay meaningful even when the absolute figures move.
+    """
+    runs: dict[str, list[float]] = {name: [] for name, _, _ in cases}
+    for _ in range(repeats):
+        for name, fn, _ in cases:
+            runs[name] += rate(fn, seconds=seconds, repeats=1)
+    return [
+        Result(name, "ops/s", statistics.median(runs[name]), runs[name], note)
+        for name, _, note in cases
+    ]
+
+
 def machine() -> dict[str, Any]:
     cpu = "unknown"
     try:

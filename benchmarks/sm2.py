@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from _harness import Result, add_test_oracles_to_path, emit, measure
+from _harness import Result, add_test_oracles_to_path, emit, measure_interleaved
 
 from trustkit import _sm2, sm2
 from trustkit.sm2._cache import ENTRY_BYTES
@@ -44,7 +44,10 @@ def _cycle(n: int) -> Callable[[], int]:
     return step
 
 
-def bench_trustkit(keys: list[sm2.SM2PrivateKey], msgs: list[bytes], secs: float) -> list[Result]:
+Case = tuple[str, Callable[[], int], str]
+
+
+def bench_trustkit(keys: list[sm2.SM2PrivateKey], msgs: list[bytes]) -> list[Case]:
     key, nxt = keys[0], _cycle(len(msgs))
     sigs = [key.sign(m) for m in msgs]
     point = key.public_key().public_bytes_raw()
@@ -59,12 +62,12 @@ def bench_trustkit(keys: list[sm2.SM2PrivateKey], msgs: list[bytes], secs: float
         return 1
 
     return [
-        measure("trustkit sign", sign, seconds=secs),
-        measure("trustkit verify (fresh key each call)", verify_fresh, seconds=secs),
+        ("trustkit sign", sign, ""),
+        ("trustkit verify (fresh key each call)", verify_fresh, ""),
     ]
 
 
-def bench_gmalglib(keys: list[sm2.SM2PrivateKey], msgs: list[bytes], secs: float) -> list[Result]:
+def bench_gmalglib(keys: list[sm2.SM2PrivateKey], msgs: list[bytes]) -> list[Case]:
     try:
         from gmalglib.sm2 import SM2
     except ImportError:
@@ -90,13 +93,13 @@ def bench_gmalglib(keys: list[sm2.SM2PrivateKey], msgs: list[bytes], secs: float
         return 1
 
     return [
-        measure("gmalglib sign", sign, seconds=secs),
-        measure("gmalglib verify (fresh key each call)", verify_fresh, seconds=secs),
-        measure("gmalglib verify (key reused)", verify_reused, seconds=secs),
+        ("gmalglib sign", sign, ""),
+        ("gmalglib verify (fresh key each call)", verify_fresh, ""),
+        ("gmalglib verify (key reused)", verify_reused, ""),
     ]
 
 
-def bench_openssl(keys: list[sm2.SM2PrivateKey], msgs: list[bytes], secs: float) -> list[Result]:
+def bench_openssl(keys: list[sm2.SM2PrivateKey], msgs: list[bytes]) -> list[Case]:
     add_test_oracles_to_path()
     try:
         from oracles import openssl_evp
@@ -133,13 +136,13 @@ def bench_openssl(keys: list[sm2.SM2PrivateKey], msgs: list[bytes], secs: float)
         return 1
 
     return [
-        measure("openssl sign", sign, seconds=secs),
-        measure("openssl verify (fresh key each call)", verify_fresh, seconds=secs),
-        measure("openssl verify (key reused)", verify_reused, seconds=secs),
+        ("openssl sign", sign, ""),
+        ("openssl verify (fresh key each call)", verify_fresh, ""),
+        ("openssl verify (key reused)", verify_reused, ""),
     ]
 
 
-def bench_bulk(keys: list[sm2.SM2PrivateKey], msgs: list[bytes], secs: float) -> list[Result]:
+def bench_bulk(keys: list[sm2.SM2PrivateKey], msgs: list[bytes]) -> list[Case]:
     cores = len(os.sched_getaffinity(0))
     out = []
     for n_issuers in (1, 16):
@@ -156,9 +159,7 @@ def bench_bulk(keys: list[sm2.SM2PrivateKey], msgs: list[bytes], secs: float) ->
                 return len(items)
 
             label = "per core" if workers == 1 else f"{workers} cores"
-            out.append(
-                measure(f"trustkit verify_many {n_issuers} issuer(s), {label}", run, seconds=secs)
-            )
+            out.append((f"trustkit verify_many {n_issuers} issuer(s), {label}", run, ""))
     return out
 
 
@@ -213,10 +214,11 @@ def main() -> None:
     args = parser.parse_args()
     secs = 0.3 if args.quick else 2.0
     keys, msgs = _data(16, 2000 if args.quick else 20000)
-    results = bench_trustkit(keys, msgs[:500], secs)
-    results += bench_gmalglib(keys, msgs[:500], secs)
-    results += bench_openssl(keys, msgs[:500], secs)
-    results += bench_bulk(keys, msgs, secs)
+    cases = bench_trustkit(keys, msgs[:500])
+    cases += bench_gmalglib(keys, msgs[:500])
+    cases += bench_openssl(keys, msgs[:500])
+    cases += bench_bulk(keys, msgs)
+    results = measure_interleaved(cases, seconds=secs)
     results += bench_tables(16 if args.quick else 64)
     emit("trustkit SM2", results, _ratios(results), args.json)
 
