@@ -18,9 +18,9 @@ from datetime import UTC, datetime, timedelta
 
 import pikepdf
 import pytest
+import seal_support as ss
 from pikepdf import Array, Dictionary, Name, String
 
-import seal_support as ss
 from trustkit import seal as tkseal
 from trustkit import x509
 
@@ -51,10 +51,19 @@ def seal_png(size: int = 120) -> bytes:
             ring = size * 0.38 <= d <= size * 0.48
             dot = d <= size * 0.12
             rows += b"\xd0\x10\x10\xff" if ring or dot else b"\xff\xff\xff\x00"
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
     header = struct.pack(">IIBBBBB", size, size, 8, 6, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes(rows))) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(bytes(rows)))
+        + chunk(b"IEND", b"")
+    )
 
 
 @dataclass
@@ -69,7 +78,13 @@ class SealKit:
         return self.pki.anchors
 
 
-def make_kit(*, valid_to: datetime | None = None, size_mm: int = 40, signer_certs: list[x509.Certificate] | None = None, pki: ss.Pki | None = None) -> SealKit:
+def make_kit(
+    *,
+    valid_to: datetime | None = None,
+    size_mm: int = 40,
+    signer_certs: list[x509.Certificate] | None = None,
+    pki: ss.Pki | None = None,
+) -> SealKit:
     pki = pki or ss.make_pki()
     seal = tkseal.make_seal(
         pki.maker.key,
@@ -84,22 +99,37 @@ def make_kit(*, valid_to: datetime | None = None, size_mm: int = 40, signer_cert
 
 
 def _fonts(pdf: pikepdf.Pdf) -> Dictionary:
-    helv = pdf.make_indirect(Dictionary(Type=Name.Font, Subtype=Name.Type1, BaseFont=Name.Helvetica))
+    helv = pdf.make_indirect(
+        Dictionary(Type=Name.Font, Subtype=Name.Type1, BaseFont=Name.Helvetica)
+    )
     descriptor = pdf.make_indirect(
         Dictionary(
-            Type=Name.FontDescriptor, FontName=Name("/STSong-Light"), Flags=6,
-            FontBBox=[0, -200, 1000, 900], ItalicAngle=0, Ascent=880, Descent=-120,
-            CapHeight=880, StemV=93,
+            Type=Name.FontDescriptor,
+            FontName=Name("/STSong-Light"),
+            Flags=6,
+            FontBBox=[0, -200, 1000, 900],
+            ItalicAngle=0,
+            Ascent=880,
+            Descent=-120,
+            CapHeight=880,
+            StemV=93,
         )
     )
     cid = Dictionary(
-        Type=Name.Font, Subtype=Name.CIDFontType0, BaseFont=Name("/STSong-Light"),
+        Type=Name.Font,
+        Subtype=Name.CIDFontType0,
+        BaseFont=Name("/STSong-Light"),
         CIDSystemInfo=Dictionary(Registry=String("Adobe"), Ordering=String("GB1"), Supplement=2),
         FontDescriptor=descriptor,
     )
     song = pdf.make_indirect(
-        Dictionary(Type=Name.Font, Subtype=Name.Type0, BaseFont=Name("/STSong-Light"),
-                   Encoding=Name("/UniGB-UCS2-H"), DescendantFonts=[cid])
+        Dictionary(
+            Type=Name.Font,
+            Subtype=Name.Type0,
+            BaseFont=Name("/STSong-Light"),
+            Encoding=Name("/UniGB-UCS2-H"),
+            DescendantFonts=[cid],
+        )
     )
     return Dictionary(F1=helv, F2=song)
 
@@ -153,7 +183,16 @@ def _guilloche(size: int, seed: int) -> bytes:
     while length < size * 3:
         state = (state * 1103515245 + 12345) & 0x7FFFFFFF
         a, b = state % 500 + 40, (state >> 9) % 700 + 60
-        line = b"%d %d m %d %d %d %d %d %d c S" % (a, b, a + 30, b + 10, a - 20, b + 40, a + 5, b + n % 50)
+        line = b"%d %d m %d %d %d %d %d %d c S" % (
+            a,
+            b,
+            a + 30,
+            b + 10,
+            a - 20,
+            b + 40,
+            a + 5,
+            b + n % 50,
+        )
         ops.append(line)
         length += len(line)
         n += 1
@@ -172,7 +211,14 @@ def trailer_root(data: bytes) -> bytes:
         return b"%d %d R" % pdf.Root.objgen
 
 
-def append_update(data: bytes, objects: dict[int, bytes], *, size: int | None = None, xref: bool = True, trailer: bytes | None = None) -> bytes:
+def append_update(
+    data: bytes,
+    objects: dict[int, bytes],
+    *,
+    size: int | None = None,
+    xref: bool = True,
+    trailer: bytes | None = None,
+) -> bytes:
     """Append objects with a classic xref table and trailer (``/Prev`` = last startxref)."""
     out = bytearray(data)
     if not out.endswith(b"\n"):
@@ -187,12 +233,21 @@ def append_update(data: bytes, objects: dict[int, bytes], *, size: int | None = 
         root = b"%d %d R" % pdf.Root.objgen
         info = pdf.trailer.get("/Info")
         info_ref = b" /Info %d %d R" % info.objgen if info is not None else b""
-        total = size or max(max(objects) + 1, int(pdf.trailer.Size) if "/Size" in pdf.trailer else 0, len(pdf.objects) + 1)
+        total = size or max(
+            max(objects) + 1,
+            int(pdf.trailer.Size) if "/Size" in pdf.trailer else 0,
+            len(pdf.objects) + 1,
+        )
     at = len(out)
     out += b"xref\n"
     for num in sorted(offsets):
         out += b"%d 1\n%010d 00000 n\r\n" % (num, offsets[num])
-    body = trailer or b"<< /Size %d /Root %s%s /Prev %d >>" % (total, root, info_ref, startxref(data))
+    body = trailer or b"<< /Size %d /Root %s%s /Prev %d >>" % (
+        total,
+        root,
+        info_ref,
+        startxref(data),
+    )
     out += b"trailer\n" + body + b"\nstartxref\n%d\n%%%%EOF\n" % at
     return bytes(out)
 
@@ -223,7 +278,24 @@ def render_png(path: str, pdf_path: str, page: int = 1, dpi: int = 72) -> bytes:
 
     tool = require_tool("pdftoppm")
     prefix = path.removesuffix(".png")
-    subprocess.run([tool, "-png", "-r", str(dpi), "-f", str(page), "-l", str(page), "-singlefile", pdf_path, prefix], check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [
+            tool,
+            "-png",
+            "-r",
+            str(dpi),
+            "-f",
+            str(page),
+            "-l",
+            str(page),
+            "-singlefile",
+            pdf_path,
+            prefix,
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     with open(prefix + ".png", "rb") as handle:
         return handle.read()
 

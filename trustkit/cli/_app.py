@@ -19,6 +19,7 @@ from trustkit.cli._keys import key
 from trustkit.cli._ofd import ofd
 from trustkit.cli._options import DEBUG_KEY, debug_option
 from trustkit.cli._output import CliError
+from trustkit.cli._pdf import pdf_group
 from trustkit.cli._seal import seal_group
 from trustkit.cli._selftest_cmd import selftest
 from trustkit.cli._sign import sign, verify
@@ -101,7 +102,7 @@ def version() -> None:
     click.echo(f"trustkit {_version()}")
 
 
-for _command in (demo, key, sign, verify, cert, selftest, token, jwks, seal_group, ofd):
+for _command in (demo, key, sign, verify, cert, selftest, token, jwks, seal_group, ofd, pdf_group):
     cli.add_command(_command)
 
 

@@ -120,10 +120,13 @@ def form_xobject(image: SealImage, image_ref: bytes, width: float, shift: float)
         fmt(height),
         fmt(-shift),
     )
-    head = b"/Type /XObject /Subtype /Form /BBox [0 0 %s %s] /Resources << /XObject << /Im0 %s >> >>" % (
-        fmt(width),
-        fmt(height),
-        image_ref,
+    head = (
+        b"/Type /XObject /Subtype /Form /BBox [0 0 %s %s] /Resources << /XObject << /Im0 %s >> >>"
+        % (
+            fmt(width),
+            fmt(height),
+            image_ref,
+        )
     )
     return stream_body(head, content)
 

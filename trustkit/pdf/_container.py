@@ -94,7 +94,11 @@ class _Hole:
     def fill(self, inner: bytes, innermost_prefix: bytes | None = None) -> bytes:
         for depth in range(len(self.levels) - 1, -1, -1):
             level = self.levels[depth]
-            prefix = innermost_prefix if depth == len(self.levels) - 1 and innermost_prefix else level.prefix
+            prefix = (
+                innermost_prefix
+                if depth == len(self.levels) - 1 and innermost_prefix
+                else level.prefix
+            )
             body = prefix + inner + level.suffix
             inner = bytes([level.tag]) + _length(len(body)) + body
         return inner
@@ -226,9 +230,7 @@ class SesTemplate:
         moment = utc_seconds(at)
         self._digest = secrets.token_bytes(32)
         self._property = property_info_for([0, 0, 0, 0])
-        sig = sign_data_hash(
-            seal, key, cert, self._digest, property_info=self._property, at=moment
-        )
+        sig = sign_data_hash(seal, key, cert, self._digest, property_info=self._property, at=moment)
         der = sig.der
         children = _children(der, 0)
         tbs_start, tbs_end = children[0]

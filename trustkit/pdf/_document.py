@@ -102,7 +102,7 @@ def signature_fields(pdf: pikepdf.Pdf) -> list[pikepdf.Dictionary]:
     if not isinstance(fields, pikepdf.Array):
         return []
     out: list[pikepdf.Dictionary] = []
-    stack = [(f, None) for f in fields]
+    stack: list[tuple[pikepdf.Object, pikepdf.Object | None]] = [(f, None) for f in fields]
     seen: set[tuple[int, int]] = set()
     while stack and len(seen) < _MAX_FIELDS:
         item, inherited = stack.pop(0)

@@ -129,7 +129,9 @@ class IncrementalWriter:
             b" ".join(index),
             len(data),
         )
-        body = b"%d 0 obj\n<< %s >>\nstream\n" % (num, head) + bytes(data) + b"\nendstream\nendobj\n"
+        body = (
+            b"%d 0 obj\n<< %s >>\nstream\n" % (num, head) + bytes(data) + b"\nendstream\nendobj\n"
+        )
         return body + b"startxref\n%d\n%%%%EOF\n" % at
 
 

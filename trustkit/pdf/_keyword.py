@@ -68,7 +68,7 @@ def _page_hits(textpage: Any, index: int, text: str) -> list[Hit]:
 
 def _pdfium() -> Any:
     try:
-        import pypdfium2  # type: ignore[import-untyped]
+        import pypdfium2
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise MalformedInput("keyword placement needs the pypdfium2 package") from exc
     return pypdfium2

@@ -131,7 +131,9 @@ def _origin(page: pikepdf.Page) -> tuple[float, float]:
     return left, top
 
 
-def _box(centre: tuple[float, float], size: tuple[float, float]) -> tuple[float, float, float, float]:
+def _box(
+    centre: tuple[float, float], size: tuple[float, float]
+) -> tuple[float, float, float, float]:
     (x, y), (w, h) = centre, size
     return (x - w / 2, y - h / 2, x + w / 2, y + h / 2)
 

@@ -25,6 +25,7 @@ from trustkit.exceptions import CertificateError, InvalidSignature, MalformedInp
 from trustkit.pdf._appearance import fmt, form_xobject, image_streams, stream_body
 from trustkit.pdf._container import CmsTemplate, SesTemplate, utc_seconds
 from trustkit.pdf._document import OpenDocument, open_for_sealing, signature_fields
+from trustkit.pdf._fields import add_annots, free_name, link_field
 from trustkit.pdf._incremental import IncrementalWriter
 from trustkit.pdf._placement import At, Placement, WidgetSpec, resolve
 from trustkit.pdf._syntax import encode_name, encode_string
@@ -47,7 +48,8 @@ SUBFILTER_CMS: Final = "adbe.pkcs7.detached"
 SUBFILTER_CADES: Final = "ETSI.CAdES.detached"
 SUBFILTER_SES: Final = "GBT.38540.SES"  # provisional (spec §4.2)
 SEAL_KEY: Final = "TK.Seal"
-_BR_WIDTH: Final = 36  # "[0 " + three 10-digit numbers with spaces + "]"
+_BR_PLACEHOLDER: Final = b"[0 " + b"0000000000 " * 3 + b"]"  # fixed width, patched in place
+_BR_WIDTH: Final = len(_BR_PLACEHOLDER)
 _WIDGET_FLAGS: Final = 132  # Print | Locked
 
 
@@ -103,7 +105,9 @@ class PdfSealer:
             return self.options.subfilter
         return SUBFILTER_SES if self.options.format == "ses" else SUBFILTER_CMS
 
-    def stamp(self, data: bytes, placement: Placement | None = None, *, at: datetime | None = None) -> bytes:
+    def stamp(
+        self, data: bytes, placement: Placement | None = None, *, at: datetime | None = None
+    ) -> bytes:
         """``data`` with one more seal appended; ``at`` is the signing time (default now)."""
         moment = utc_seconds(at if at is not None else datetime.now(UTC))
         self._check_time(moment)
@@ -151,14 +155,14 @@ class PdfSealer:
         for spec, num in zip(widgets, widget_nums, strict=True):
             by_page.setdefault(spec.page, []).append(b"%d 0 R" % num)
         for page, refs in by_page.items():
-            _add_annots(writer, doc.pdf.pages[page].obj, refs)
-        _link_field(writer, doc.pdf, b"%d 0 R" % field_num, sig_ref, self.options.certify)
+            add_annots(writer, doc.pdf.pages[page].obj, refs)
+        link_field(writer, doc.pdf, b"%d 0 R" % field_num, sig_ref, self.options.certify)
         return writer, sig_num, reserve
 
     def _sig_dict(self, moment: datetime, reserve: int) -> bytes:
         parts = [
             b"/Type /Sig /Filter /Adobe.PPKLite /SubFilter " + encode_name(self.subfilter),
-            b"/ByteRange [0 " + b"0000000000 " * 3 + b"]",
+            b"/ByteRange " + _BR_PLACEHOLDER,
             b"/Contents <" + b"0" * (2 * reserve) + b">",
             b"/M " + encode_string(pdf_date(moment)),
         ]
@@ -180,9 +184,13 @@ class PdfSealer:
         return b"<< " + b" ".join(parts) + b" >>"
 
     def _field(
-        self, writer: IncrementalWriter, doc: OpenDocument, widgets: list[WidgetSpec], sig_ref: bytes
+        self,
+        writer: IncrementalWriter,
+        doc: OpenDocument,
+        widgets: list[WidgetSpec],
+        sig_ref: bytes,
     ) -> tuple[int, list[int]]:
-        name = self.options.field_name or _free_name(doc.pdf)
+        name = self.options.field_name or free_name(doc.pdf)
         title = encode_string(name)
         image_ref = self._image(writer) if any(w.visible for w in widgets) else b""
         if len(widgets) == 1:
@@ -199,7 +207,9 @@ class PdfSealer:
             writer.put(num, b"<< /Parent %d 0 R " % field_num + body + b" >>")
             nums.append(num)
         kids = b" ".join(b"%d 0 R" % n for n in nums)
-        writer.put(field_num, b"<< /FT /Sig /T " + title + b" /V " + sig_ref + b" /Kids [" + kids + b"] >>")
+        writer.put(
+            field_num, b"<< /FT /Sig /T " + title + b" /V " + sig_ref + b" /Kids [" + kids + b"] >>"
+        )
         return field_num, nums
 
     def _image(self, writer: IncrementalWriter) -> bytes:
@@ -270,89 +280,6 @@ def _check_seal(seal: Seal, key: sm2.SM2PrivateKey, cert: x509.Certificate) -> N
         raise InvalidSignature("the seal's maker signature does not verify") from exc
     if signer_in_cert_list(seal, cert.der) != "ok":
         raise CertificateError("the signer certificate is not in the seal's certList")
-
-
-def _free_name(pdf: pikepdf.Pdf) -> str:
-    taken: set[str] = set()
-    acroform = pdf.Root.get("/AcroForm")
-    fields = acroform.get("/Fields") if isinstance(acroform, pikepdf.Dictionary) else None
-    if isinstance(fields, pikepdf.Array):
-        for item in fields:
-            if isinstance(item, pikepdf.Dictionary) and "/T" in item:
-                taken.add(str(item.T))
-    number = 1
-    while f"Seal{number}" in taken:
-        number += 1
-    return f"Seal{number}"
-
-
-def dict_body(obj: pikepdf.Dictionary, overrides: dict[str, bytes | None]) -> bytes:
-    """The dictionary's syntax (indirect values as references) with some entries replaced."""
-    parts = []
-    for key in obj.keys():
-        if key in overrides:
-            continue
-        parts.append(pikepdf.Name(key).unparse() + b" " + obj.get(key).unparse())
-    parts += [pikepdf.Name(k).unparse() + b" " + v for k, v in overrides.items() if v is not None]
-    return b"<< " + b" ".join(parts) + b" >>"
-
-
-def _array_with(array: pikepdf.Array | None, refs: list[bytes]) -> bytes:
-    items = [item.unparse() for item in array] if array is not None else []
-    return b"[" + b" ".join(items + refs) + b"]"
-
-
-def _add_annots(writer: IncrementalWriter, page: pikepdf.Dictionary, refs: list[bytes]) -> None:
-    annots = page.get("/Annots")
-    if isinstance(annots, pikepdf.Array) and annots.is_indirect:
-        num, gen = annots.objgen
-        writer.put(num, _array_with(annots, refs), gen)
-        return
-    existing = annots if isinstance(annots, pikepdf.Array) else None
-    num, gen = page.objgen
-    writer.put(num, dict_body(page, {"/Annots": _array_with(existing, refs)}), gen)
-
-
-def _link_field(
-    writer: IncrementalWriter, pdf: pikepdf.Pdf, field_ref: bytes, sig_ref: bytes, certify: int | None
-) -> None:
-    root = pdf.Root
-    acroform = root.get("/AcroForm")
-    overrides: dict[str, bytes | None] = {}
-    if not isinstance(acroform, pikepdf.Dictionary):
-        num = writer.allocate()
-        writer.put(num, b"<< /Fields [" + field_ref + b"] /SigFlags 3 >>")
-        overrides["/AcroForm"] = b"%d 0 R" % num
-    elif acroform.is_indirect:
-        num, gen = acroform.objgen
-        body = _acroform(writer, acroform, field_ref)
-        if body is not None:
-            writer.put(num, body, gen)
-    else:
-        overrides["/AcroForm"] = _acroform(writer, acroform, field_ref, always=True)
-    if certify is not None:
-        overrides["/Perms"] = b"<< /DocMDP " + sig_ref + b" >>"
-    if overrides:
-        num, gen = root.objgen
-        writer.put(num, dict_body(root, overrides), gen)
-
-
-def _acroform(
-    writer: IncrementalWriter, acroform: pikepdf.Dictionary, field_ref: bytes, *, always: bool = False
-) -> bytes:
-    overrides: dict[str, bytes | None] = {}
-    fields = acroform.get("/Fields")
-    if isinstance(fields, pikepdf.Array) and fields.is_indirect:
-        num, gen = fields.objgen
-        writer.put(num, _array_with(fields, [field_ref]), gen)
-    else:
-        existing = fields if isinstance(fields, pikepdf.Array) else None
-        overrides["/Fields"] = _array_with(existing, [field_ref])
-    if acroform.get("/SigFlags") != 3:
-        overrides["/SigFlags"] = b"3"
-    if not overrides and not always:
-        return None  # type: ignore[return-value]
-    return dict_body(acroform, overrides)
 
 
 def stamp_pdf(

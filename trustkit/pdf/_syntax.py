@@ -32,7 +32,9 @@ WHITESPACE: Final = b"\x00\t\n\x0c\r "
 _DELIMITERS: Final = b"()<>[]{}/%"
 _SPACE_RE: Final = re.compile(rb"(?:[\x00\t\n\x0c\r ]+|%[^\r\n]*)+")
 _NUMBER_RE: Final = re.compile(rb"[+-]?(?:\d+\.?\d*|\.\d+)")
-_REF_RE: Final = re.compile(rb"(\d+)[\x00\t\n\x0c\r ]+(\d+)[\x00\t\n\x0c\r ]+R(?=[\x00\t\n\x0c\r ()<>\[\]{}/%]|$)")
+_REF_RE: Final = re.compile(
+    rb"(\d+)[\x00\t\n\x0c\r ]+(\d+)[\x00\t\n\x0c\r ]+R(?=[\x00\t\n\x0c\r ()<>\[\]{}/%]|$)"
+)
 _REGULAR_RE: Final = re.compile(rb"[^\x00\t\n\x0c\r ()<>\[\]{}/%]*")
 _OBJ_HEADER_RE: Final = re.compile(rb"(\d+)[\x00\t\n\x0c\r ]+(\d+)[\x00\t\n\x0c\r ]+obj")
 _HEX_BODY_RE: Final = re.compile(rb"[0-9A-Fa-f\x00\t\n\x0c\r ]*")
@@ -73,7 +75,7 @@ class PdfString:
 
 
 PdfObject: TypeAlias = (
-    "None | bool | int | float | Name | Ref | PdfString | list[PdfObject] | dict[str, PdfObject]"
+    "bool | int | float | Name | Ref | PdfString | list[PdfObject] | dict[str, PdfObject] | None"
 )
 
 
@@ -172,11 +174,9 @@ def _hex_string(data: bytes, pos: int) -> tuple[PdfString, int]:
     end = data.find(b">", pos + 1)
     if end < 0:
         raise MalformedInput(f"unterminated hex string at offset {pos}")
-    body = data[pos + 1 : end]
-    match = _HEX_BODY_RE.fullmatch(body)
-    if match is None:
+    if _HEX_BODY_RE.fullmatch(data, pos + 1, end) is None:
         raise MalformedInput(f"hex string with non-hex characters at offset {pos}")
-    digits = bytes(b for b in body if b not in WHITESPACE)
+    digits = data[pos + 1 : end].translate(None, WHITESPACE)
     if len(digits) % 2:
         digits += b"0"
     return PdfString(bytes.fromhex(digits.decode("ascii")), True, pos, end + 1), end + 1
@@ -229,7 +229,9 @@ def parse_indirect(data: bytes, pos: int, expect: Ref | None = None) -> Indirect
         raise MalformedInput(f"no object header at offset {pos}")
     num, gen = int(match.group(1)), int(match.group(2))
     if expect is not None and (num, gen) != tuple(expect):
-        raise MalformedInput(f"offset {pos} holds object {num} {gen}, not {expect.num} {expect.gen}")
+        raise MalformedInput(
+            f"offset {pos} holds object {num} {gen}, not {expect.num} {expect.gen}"
+        )
     value, end = parse_object(data, match.end())
     after = skip_space(data, end)
     if data.startswith(b"stream", after):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final
 
 from trustkit.exceptions import MalformedInput
@@ -24,7 +24,14 @@ from trustkit.pdf._syntax import (
     skip_space,
 )
 
-__all__ = ["FileStructure", "Revision", "StructureError", "XrefEntry", "XrefSection", "read_structure"]
+__all__ = [
+    "FileStructure",
+    "Revision",
+    "StructureError",
+    "XrefEntry",
+    "XrefSection",
+    "read_structure",
+]
 
 _STARTXREF_RE: Final = re.compile(rb"startxref[\x00\t\n\x0c\r ]+(\d+)[\x00\t\n\x0c\r ]*%%EOF")
 _SUBSECTION_RE: Final = re.compile(rb"(\d+)[ ]+(\d+)[ \t]*(?:\r\n|\r|\n)")
@@ -34,7 +41,7 @@ _MAX_OBJECTS: Final = 8_000_000
 
 
 class StructureError(MalformedInput):
-    """The file structure is broken; ``reason`` is a stable code such as ``pdf.trailing_garbage``."""
+    """The file structure is broken; ``reason`` is a stable code (``pdf.trailing_garbage``…)."""
 
     def __init__(self, message: str, reason: str = "pdf.structure_invalid") -> None:
         super().__init__(message)
@@ -74,7 +81,7 @@ class XrefSection:
 
 @dataclass(frozen=True)
 class Revision:
-    """Revision ``index`` (0 = the original): the bytes ``[0, end)``; its update is ``[start, end)``."""
+    """Revision ``index`` (0 = the original): bytes ``[0, end)``; its update ``[start, end)``."""
 
     index: int
     start: int
@@ -101,6 +108,7 @@ class FileStructure:
     size: int
     revisions: tuple[Revision, ...]
     linearized: bool = False
+    trailing: int = 0  # bytes after the last revision that are not whitespace-only
 
     @property
     def last(self) -> Revision:
@@ -113,8 +121,10 @@ class FileStructure:
         return None
 
 
-def read_structure(data: bytes) -> FileStructure:
-    """Split ``data`` into revisions; StructureError if the chain is broken."""
+def read_structure(data: bytes, *, allow_trailing: bool = False) -> FileStructure:
+    """Split ``data`` into revisions; StructureError if the chain is broken, or if bytes other
+    than whitespace follow the last revision (unless ``allow_trailing``: then they are counted
+    in ``trailing``)."""
     if not data.startswith(b"%PDF-"):
         raise StructureError("not a PDF file (no %PDF- header)")
     last = _last_startxref(data)
@@ -131,6 +141,8 @@ def read_structure(data: bytes) -> FileStructure:
     structure = _group(data, sections)
     tail = data[structure.last.end :]
     if tail.strip(WHITESPACE):
+        if allow_trailing:
+            return replace(structure, trailing=len(tail))
         raise StructureError(
             f"{len(tail)} bytes after the last revision are not a complete update",
             "pdf.trailing_garbage",
@@ -173,7 +185,9 @@ def _startxref_after(data: bytes, pos: int, offset: int) -> tuple[int, int, int]
     pos = skip_space(data, pos)
     match = _STARTXREF_RE.match(data, pos)
     if match is None:
-        raise StructureError(f"the cross-reference section at {offset} is not followed by startxref")
+        raise StructureError(
+            f"the cross-reference section at {offset} is not followed by startxref"
+        )
     eof_at = match.end()
     end = eof_at
     if data.startswith(b"\r\n", end):
@@ -286,7 +300,9 @@ def _paeth(a: int, b: int, c: int) -> int:
 def _stream_entries(head: dict[str, PdfObject], body: bytes) -> dict[int, XrefEntry]:
     widths = head.get("W")
     size = head.get("Size")
-    if not (isinstance(widths, list) and len(widths) == 3 and all(isinstance(w, int) for w in widths)):
+    if not (
+        isinstance(widths, list) and len(widths) == 3 and all(isinstance(w, int) for w in widths)
+    ):
         raise StructureError("xref stream /W must hold three integers")
     w0, w1, w2 = (int(w) for w in widths)  # type: ignore[arg-type]
     if not isinstance(size, int) or min(w0, w1, w2) < 0 or w1 + w2 + w0 == 0:
