@@ -6,6 +6,7 @@ over the tbsCertificate bytes exactly as received.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from functools import cached_property
 
@@ -35,8 +36,19 @@ _VERSIONS = {"v1": 1, "v2": 2, "v3": 3}
 
 
 def load_der_certificate(data: bytes) -> Certificate:
-    """Parse one DER certificate; MalformedInput on bad DER, truncation or trailing bytes."""
-    return Certificate(data)
+    """Parse one DER certificate; MalformedInput on bad DER, truncation or trailing bytes.
+
+    Certificates are immutable, so recently parsed ones are shared (a verifier meets the same
+    issuer and signer certificates in every document); failures are never cached.
+    """
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise MalformedInput(f"a DER certificate must be bytes, not {type(data).__name__}")
+    return _parse_cached(bytes(data))
+
+
+@functools.lru_cache(maxsize=512)
+def _parse_cached(der: bytes) -> Certificate:
+    return Certificate(der)
 
 
 def load_pem_certificates(data: bytes | str) -> list[Certificate]:
@@ -44,7 +56,7 @@ def load_pem_certificates(data: bytes | str) -> list[Certificate]:
     blocks = _pem.unarmor_all(data, _PEM_LABEL)
     if not blocks:
         raise MalformedInput("no PEM CERTIFICATE block found")
-    return [Certificate(der) for der in blocks]
+    return [_parse_cached(bytes(der)) for der in blocks]
 
 
 def load_pem_certificate(data: bytes | str) -> Certificate:

@@ -106,13 +106,14 @@ class Attribute:
 class Name:
     """An X.501 Name; immutable, hashable, comparable as RFC 5280 describes."""
 
-    __slots__ = ("_der", "_key", "_rdns")
+    __slots__ = ("_der", "_key", "_rdns", "_text")
 
     def __init__(self, der: bytes) -> None:
         """Decode a DER Name (RDNSequence); raises MalformedInput if it is not one."""
         self._der = bytes(der)
         self._rdns = _decode_rdns(self._der)
         self._key = _normalised_key(self._rdns)
+        self._text: str | None = None
 
     @classmethod
     def parse(cls, text: str) -> Name:
@@ -143,7 +144,10 @@ class Name:
         ]
 
     def __str__(self) -> str:
-        return ",".join("+".join(_format_attr(a) for a in rdn) for rdn in reversed(self._rdns))
+        if self._text is None:  # immutable: format once
+            rdns = reversed(self._rdns)
+            self._text = ",".join("+".join(_format_attr(a) for a in rdn) for rdn in rdns)
+        return self._text
 
     def __repr__(self) -> str:
         return f"Name({str(self)!r})"

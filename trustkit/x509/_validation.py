@@ -12,6 +12,7 @@ no-issuer-found, no-trust-anchor, path-too-long.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -179,6 +180,14 @@ def _cert_checks(path: _Path, index: int, moment: datetime) -> list[Check]:
 
 
 def _signature_reason(cert: Certificate, issuer: Certificate) -> str:
+    return _signature_reason_cached(cert.der, issuer.der, cert, issuer)
+
+
+@functools.lru_cache(maxsize=1024)
+def _signature_reason_cached(
+    cert_der: bytes, issuer_der: bytes, cert: Certificate, issuer: Certificate
+) -> str:
+    """Both certificates are immutable, so a verdict holds for the pair (keyed by their DER)."""
     try:
         cert.verify_signature(issuer.public_key())
     except InvalidSignature:
