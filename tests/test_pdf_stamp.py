@@ -291,3 +291,32 @@ def test_qpdf_checks_every_kind_of_output(tmp_path: Path, kit: ps.SealKit) -> No
         assert run.returncode == 0 and "WARNING" not in run.stdout + run.stderr, (
             run.stdout + run.stderr
         )
+
+
+def test_regression_seal_placed_off_the_page_is_refused() -> None:
+    """A placement in points instead of mm put the seal off the page, silently invisible."""
+    from trustkit import pdf as tkpdf
+    from trustkit import seal, sm2, x509
+    from trustkit.demo import licence_pdf, seal_png
+    from trustkit.exceptions import MalformedInput
+
+    key = sm2.generate_private_key()
+    cert = x509.issue_certificate("CN=Signer,C=CN", key.public_key(), key)
+    maker_key = sm2.generate_private_key()
+    maker = x509.issue_certificate("CN=Maker,C=CN", maker_key.public_key(), maker_key)
+    esl = seal.make_seal(
+        maker_key,
+        maker,
+        name="章",
+        picture=seal.SealPicture.from_image(seal_png(), 40, 40),
+        signer_certs=[cert],
+    )
+    document = licence_pdf("X1")
+    with pytest.raises(MalformedInput, match="wholly on page 1"):
+        tkpdf.stamp_pdf(document, esl, key, cert, tkpdf.At(1, 380, 600))
+    with pytest.raises(MalformedInput):
+        tkpdf.stamp_pdf(document, esl, key, cert, tkpdf.At(1, 5, 5))  # overhangs the corner
+    with pytest.raises(MalformedInput):
+        tkpdf.stamp_pdf(document, esl, key, cert, tkpdf.Keyword("Licence number", dy_mm=400))
+    stamped = tkpdf.stamp_pdf(document, esl, key, cert, tkpdf.At(1, 150, 60))
+    assert stamped.startswith(document)

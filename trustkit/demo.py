@@ -1,8 +1,9 @@
 """``trustkit demo``: the main jobs end to end on built-in defaults, in a few seconds.
 
 A provincial root CA issues a department CA, which certifies a seal-making authority and a
-department's signer; the authority makes an e-seal; the department seal-signs an e-licence; a
-verifier in another city checks it against the root (and sees a tampered copy fail); a batch
+department's signer; the authority makes an e-seal; the department seal-signs an e-licence and
+stamps a licence PDF; a verifier in another city checks both against the root (and sees
+tampered copies fail); a batch
 of licence signatures is verified in bulk; a citizen signs in once at the provincial identity
 provider and is accepted by two city platforms. Everything is written to ``out_dir``.
 """
@@ -10,6 +11,7 @@ provider and is accepted by two city platforms. Everything is written to ``out_d
 from __future__ import annotations
 
 import json
+import math
 import struct
 import time
 import zlib
@@ -33,32 +35,45 @@ class DemoStep:
     facts: dict[str, Any] = field(default_factory=dict)
 
 
+def _star(cx: float, cy: float, outer: float) -> list[tuple[float, float]]:
+    """The ten corners of a five-pointed star, point up."""
+    corners = []
+    for k in range(10):
+        radius = outer if k % 2 == 0 else outer * 0.382
+        angle = math.pi / 2 + k * math.pi / 5
+        corners.append((cx + radius * math.cos(angle), cy - radius * math.sin(angle)))
+    return corners
+
+
+def _inside(x: float, y: float, polygon: list[tuple[float, float]]) -> bool:
+    inside = False
+    for (x1, y1), (x2, y2) in zip(polygon, polygon[1:] + polygon[:1], strict=True):
+        if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * (x2 - x1) / (y2 - y1):
+            inside = not inside
+    return inside
+
+
 def seal_png(size: int = 160) -> bytes:
-    """A red ring on a transparent background as an RGBA PNG (no imaging library needed)."""
-    rows = []
+    """A red official-seal ring with a star, on a transparent background, as an RGBA PNG."""
     centre, outer, inner = (size - 1) / 2, size / 2 - 2, size / 2 - 12
+    star = _star(centre, centre, size * 0.22)
+    rows = []
     for y in range(size):
-        row = bytearray(b"\x00")  # filter type: none
+        row = bytearray(b"\x00")  # PNG filter type: none
         for x in range(size):
-            r = ((x - centre) ** 2 + (y - centre) ** 2) ** 0.5
-            row += (
-                b"\xd0\x10\x10\xff"
-                if inner <= r <= outer or (abs(x - y) < 4 and r < inner)
-                else b"\0\0\0\0"
-            )
+            r = math.hypot(x - centre, y - centre)
+            red = inner <= r <= outer or _inside(x, y, star)
+            row += b"\xd0\x10\x10\xff" if red else b"\0\0\0\0"
         rows.append(bytes(row))
 
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-        )
+        crc = struct.pack(">I", zlib.crc32(kind + body))
+        return struct.pack(">I", len(body)) + kind + body + crc
 
     header = struct.pack(">IIBBBBB", size, size, 8, 6, 0, 0, 0)
+    image = zlib.compress(b"".join(rows))
     return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"".join(rows)))
-        + chunk(b"IEND", b"")
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", image) + chunk(b"IEND", b"")
     )
 
 
@@ -174,6 +189,65 @@ def _step_sign_and_verify(w: _World, esl: seal.Seal) -> list[DemoStep]:
     ]
 
 
+def licence_pdf(number: str) -> bytes:
+    """A one-page licence PDF (standard Helvetica text, no font files needed)."""
+    import io
+
+    import pikepdf
+
+    doc = pikepdf.new()
+    doc.add_blank_page(page_size=(595, 842))
+    page = doc.pages[0]
+    font = pikepdf.Dictionary(
+        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
+    )
+    page.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+    lines = [
+        "Business Licence (demo)",
+        f"Licence number: {number}",
+        "Holder: Demo Technology Co., Ltd.",
+        "Issuer: Demo City Market Regulation Bureau",
+    ]
+    text = "".join(
+        f"BT /F1 {22 if i == 0 else 13} Tf 72 {760 - 34 * i} Td ({line}) Tj ET\n"
+        for i, line in enumerate(lines)
+    )
+    page.Contents = doc.make_stream(text.encode())
+    out = io.BytesIO()
+    doc.save(out, compress_streams=False)  # readable text, so the demo can alter a word
+    return out.getvalue()
+
+
+def _step_pdf(w: _World, esl: seal.Seal) -> list[DemoStep]:
+    from trustkit import pdf
+
+    original = licence_pdf("91110000MA01ABCD1X")
+    stamped = pdf.stamp_pdf(original, esl, w.signer_key, w.signer, pdf.At(1, x_mm=150, y_mm=60))
+    (w.out / "licence.pdf").write_bytes(original)
+    (w.out / "licence-sealed.pdf").write_bytes(stamped)
+    report = pdf.verify_pdf(stamped, trust=w.trust, intermediates=[w.ca])
+    at = stamped.index(b"Demo Technology")
+    forged = stamped[:at] + b"Fake" + stamped[at + 4 :]
+    forged_report = pdf.verify_pdf(forged, trust=w.trust, intermediates=[w.ca])
+    return [
+        DemoStep(
+            "stamp licence PDF",
+            stamped.startswith(original),
+            f"licence-sealed.pdf ({len(stamped):,} bytes, original kept as a prefix)",
+        ),
+        DemoStep(
+            "verify sealed PDF",
+            report.status is Status.PASSED,
+            f"{report.status.value} against the provincial root",
+        ),
+        DemoStep(
+            "altered PDF",
+            forged_report.status is Status.FAILED,
+            f"{forged_report.status.value} (expected FAILED)",
+        ),
+    ]
+
+
 def _step_bulk(w: _World, count: int = 2000) -> DemoStep:
     pub = w.signer_key.public_key()
     items = [(pub, w.signer_key.sign(b"licence %d" % i), b"licence %d" % i) for i in range(count)]
@@ -228,6 +302,8 @@ def run_demo(out_dir: Path, progress: Callable[[DemoStep], None] | None = None) 
     step, esl = _step_seal(world)
     record(step)
     for step in _step_sign_and_verify(world, esl):
+        record(step)
+    for step in _step_pdf(world, esl):
         record(step)
     record(_step_bulk(world))
     record(_step_sso(world))

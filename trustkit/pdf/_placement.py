@@ -108,10 +108,28 @@ def resolve(
         index = _page(placement.page, count)
         left, top = _origin(pdf.pages[index])
         centre = (left + mm_to_pt(placement.x_mm), top - mm_to_pt(placement.y_mm))
-        return [WidgetSpec(index, _box(centre, size))]
+        return _on_page(pdf, [WidgetSpec(index, _box(centre, size))])
     if isinstance(placement, Keyword):
-        return _keyword(placement, data, size)
+        return _on_page(pdf, _keyword(placement, data, size))
     return _riding(placement, pdf, size)
+
+
+_PT_PER_MM = 72 / 25.4
+
+
+def _on_page(pdf: pikepdf.Pdf, specs: list[WidgetSpec]) -> list[WidgetSpec]:
+    """Refuse a seal that would not lie wholly on its page: it would be invisible or cut off."""
+    slack = 0.5  # points, for rounding
+    for spec in specs:
+        x0, y0, x1, y1 = _crop(pdf.pages[spec.page])
+        r = spec.rect
+        if r[0] < x0 - slack or r[1] < y0 - slack or r[2] > x1 + slack or r[3] > y1 + slack:
+            width_mm, height_mm = (x1 - x0) / _PT_PER_MM, (y1 - y0) / _PT_PER_MM
+            raise MalformedInput(
+                f"the seal would not lie wholly on page {spec.page + 1} "
+                f"({width_mm:.0f} x {height_mm:.0f} mm); placements are in mm from the top left"
+            )
+    return specs
 
 
 def _page(number: int, count: int) -> int:
