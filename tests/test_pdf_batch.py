@@ -146,6 +146,44 @@ def test_verify_many_reports_each_document(tmp_path: Path, kit: ps.SealKit) -> N
     assert untrusted.exit_code == 3
 
 
+def test_streamed_verification_keeps_only_verdicts(tmp_path: Path, kit: ps.SealKit) -> None:
+    good = tkpdf.stamp_pdf(ps.make_pdf(1), kit.seal, kit.key, kit.cert, at=ps.SIGNING_TIME)
+    (tmp_path / "a.pdf").write_bytes(good)
+    (tmp_path / "b.pdf").write_bytes(_tamper(good))
+    seen: list[tuple[str, str, bool]] = []
+    batch = tkpdf.verify_many(
+        [tmp_path / "a.pdf", tmp_path / "b.pdf"],
+        trust=kit.anchors,
+        at=ps.CHECK_TIME,
+        workers=1,
+        on_item=lambda i: seen.append((Path(i.path).name, i.status.value, i.report is not None)),
+        keep_reports=False,
+    )
+    assert seen == [("a.pdf", "PASSED", True), ("b.pdf", "FAILED", True)]
+    assert [(Path(i.path).name, i.status.value, i.report) for i in batch.items] == [
+        ("a.pdf", "PASSED", None),
+        ("b.pdf", "FAILED", None),
+    ]
+    assert batch.exit_code == 1
+
+
+def test_stale_temporaries_are_removed_once_per_batch(tmp_path: Path, kit: ps.SealKit) -> None:
+    """An interrupted run's temporaries go; other dot-files and targets stay (one dir scan)."""
+    inputs = _inputs(tmp_path / "in", 2)
+    out = tmp_path / "out"
+    out.mkdir()
+    stale = out / f".{inputs[0].name}.4242.tmp"
+    stale.write_bytes(b"partial")
+    unrelated = out / ".keep.tmp"
+    unrelated.write_bytes(b"mine")
+    batch = tkpdf.stamp_many(
+        inputs, out, seal=kit.seal.der, key=kit.key, cert=kit.cert, at=ps.SIGNING_TIME, workers=1
+    )
+    assert batch.done == 2 and not stale.exists()
+    assert unrelated.read_bytes() == b"mine"
+    assert (out / inputs[0].name).read_bytes().startswith(inputs[0].read_bytes())
+
+
 # --- the command line ---------------------------------------------------------------------------
 
 

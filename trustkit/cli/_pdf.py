@@ -216,6 +216,7 @@ def verify(
     loaded = TrustOptions(trust, chain, crl)
     if not inputs:
         raise CliError("no input files")
+    printer = _StreamingPrinter(as_json)
     batch = pdf.verify_many(
         inputs,
         trust=loaded.anchors,
@@ -225,18 +226,36 @@ def verify(
         strict=not lenient,
         workers=workers,
         progress=progress and not as_json and len(inputs) > 1,
+        on_item=printer.item,
+        keep_reports=False,  # reports are printed as they arrive: constant memory
     )
-    if as_json:
-        click.echo(json.dumps(batch.to_dict(), indent=2, ensure_ascii=False, default=str))
-    else:
-        for item in batch.items:
-            text = (
-                item.report.to_text()
-                if item.report is not None
-                else f"FAILED: {item.path}: {item.error}"
-            )
-            click.echo(text)
-        if len(batch.items) > 1:
-            click.echo(batch.summary())
+    printer.finish(batch)
     if batch.exit_code:
         raise click.exceptions.Exit(batch.exit_code)
+
+
+class _StreamingPrinter:
+    """Prints each document's report as it arrives; JSON stays one document, written in pieces."""
+
+    def __init__(self, as_json: bool) -> None:
+        self.as_json = as_json
+        self.count = 0
+
+    def item(self, item: pdf.VerifyItem) -> None:
+        if self.as_json:
+            body = json.dumps(item.to_dict(), indent=2, ensure_ascii=False, default=str)
+            prefix = '{\n"documents": [\n' if self.count == 0 else ",\n"
+            click.echo(prefix + body, nl=False)
+        elif item.report is not None:
+            click.echo(item.report.to_text())
+        else:
+            click.echo(f"FAILED: {item.path}: {item.error}")
+        self.count += 1
+
+    def finish(self, batch: pdf.VerifyBatch) -> None:
+        if self.as_json:
+            head = '{\n"documents": [' if self.count == 0 else ""
+            tail = json.dumps(batch.status.value), json.dumps(batch.counts())
+            click.echo(f'{head}\n],\n"status": {tail[0]},\n"counts": {tail[1]}\n}}')
+        elif self.count > 1:
+            click.echo(batch.summary())

@@ -106,6 +106,7 @@ def _plan(
     jobs: list[tuple[str, str, str]] = []
     records: list[Record] = []
     targets: set[Path] = set()
+    stale = _stale_temporaries(out)  # one directory scan, not one per input
     skipped = 0
     for item in inputs:
         source = Path(item)
@@ -124,7 +125,8 @@ def _plan(
             records.append(_failed(str(source), digest, "batch.output_collision", reason))
             continue
         targets.add(target)
-        _remove_stale_temporaries(target)
+        for temp in stale.get(target.name, ()):
+            temp.unlink(missing_ok=True)
         done = book.finished(source, digest)
         if done is not None:
             records.append(done)
@@ -134,10 +136,18 @@ def _plan(
     return jobs, records, skipped
 
 
-def _remove_stale_temporaries(target: Path) -> None:
-    """Temporary files an interrupted run left for this target (never the target itself)."""
-    for stale in target.parent.glob(f".{target.name}.*.tmp"):
-        stale.unlink(missing_ok=True)
+def _stale_temporaries(out: Path) -> dict[str, list[Path]]:
+    """Temporary files an interrupted run left in ``out`` (``.NAME.PID.tmp``), by target name."""
+    found: dict[str, list[Path]] = {}
+    if not out.is_dir():
+        return found
+    with os.scandir(out) as entries:
+        for entry in entries:
+            name = entry.name
+            if name.startswith(".") and name.endswith(".tmp") and name.count(".") >= 3:
+                target_name, _pid = name[1:-4].rsplit(".", 1)
+                found.setdefault(target_name, []).append(Path(entry.path))
+    return found
 
 
 def _failed(source: str, digest: str, reason: str, detail: str) -> Record:
@@ -208,17 +218,24 @@ class VerifyItem:
     path: str
     report: DocumentReport | None
     error: str = ""  # why the file could not be verified at all
+    outcome: Status | None = None  # kept when the full report was dropped (keep_reports=False)
 
     @property
     def status(self) -> Status:
-        return self.report.status if self.report is not None else Status.FAILED
+        if self.report is not None:
+            return self.report.status
+        return self.outcome if self.outcome is not None else Status.FAILED
+
+    def compact(self) -> VerifyItem:
+        """The same verdict without the full report (constant memory for long batches)."""
+        return VerifyItem(self.path, None, self.error, self.status)
 
     def to_dict(self) -> dict[str, Any]:
         if self.report is not None:
             return {"path": self.path, **self.report.to_dict()}
         return {
             "path": self.path,
-            "status": Status.FAILED.value,
+            "status": self.status.value,
             "error": self.error,
             "checks": [],
             "signatures": [],
@@ -268,8 +285,15 @@ def verify_many(
     strict: bool = True,
     workers: int | None = None,
     progress: bool = False,
+    on_item: Callable[[VerifyItem], None] | None = None,
+    keep_reports: bool = True,
 ) -> VerifyBatch:
-    """Verify many files; one unreadable file is a FAILED item, never an exception."""
+    """Verify many files; one unreadable file is a FAILED item, never an exception.
+
+    ``on_item`` sees each full result as it arrives (in input order). With
+    ``keep_reports=False`` the batch keeps only each document's verdict, so memory stays
+    constant however many documents there are.
+    """
     config = (
         tuple(c.der for c in trust or ()),
         tuple(c.der for c in intermediates),
@@ -278,7 +302,11 @@ def verify_many(
         strict,
     )
     jobs = [str(p) for p in inputs]
-    items = list(_run(jobs, _verify_init, config, _verify_one, workers, progress, "verify"))
+    items: list[VerifyItem] = []
+    for item in _run(jobs, _verify_init, config, _verify_one, workers, progress, "verify"):
+        if on_item is not None:
+            on_item(item)
+        items.append(item if keep_reports else item.compact())
     return VerifyBatch(tuple(items))
 
 
