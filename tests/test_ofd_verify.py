@@ -310,3 +310,20 @@ def test_package_paths() -> None:
 def test_signature_xml_helper_matches_files() -> None:
     files = base_files()
     assert signature_xml(files).count(b"<ofd:Reference ") == len(files)
+
+
+@pytest.mark.parametrize("prefix", ["forged-zip", "pdf-header"])
+def test_regression_bytes_prepended_to_a_sealed_ofd_fail(pki: Pki, esl: bytes, prefix: str) -> None:
+    """zipfile skips a prefix silently: a forged ZIP in front of a sealed OFD had PASSED."""
+    package = sealed_ofd(seal_value(pki, esl))
+    if prefix == "forged-zip":
+        forged = CONTENT_XML.replace(
+            b'<ofd:Layer ID="2"/>', b'<ofd:Layer ID="2">FORGED</ofd:Layer>'
+        )
+        extra = zip_bytes({"OFD.xml": b"<a/>", "Doc_0/Pages/Page_0/Content.xml": forged})
+    else:
+        extra = b"%PDF-1.7\n% a polyglot\n"
+    report = verify_ofd(extra + package, trust=pki.anchors, at=LATER)
+    assert report.status is Status.FAILED
+    assert "data was prepended" in _package_invalid(extra + package)
+    assert verify_ofd(package, trust=pki.anchors, at=LATER).status is Status.PASSED

@@ -18,6 +18,7 @@ from asn1crypto import x509 as a509
 from trustkit import sm2, x509
 from trustkit.exceptions import (
     CertificateError,
+    InvalidKey,
     InvalidSignature,
     MalformedInput,
     UnsupportedAlgorithm,
@@ -966,3 +967,21 @@ def test_stale_crl_is_not_current(chain: Chain) -> None:
     )
     assert report.status is Status.INDETERMINATE
     assert any(c.reason == "crl-not-current" for c in report.checks)
+
+
+def test_regression_malformed_spki_oid_is_invalid_key_not_valueerror() -> None:
+    """asn1crypto decodes the SPKI lazily; a bad OID inside it escaped as a bare ValueError."""
+    key = sm2.generate_private_key()
+    cert = x509.issue_certificate("CN=Odd SPKI,C=CN", key.public_key(), key)
+    ec_key = bytes.fromhex("06072A8648CE3D0201")  # id-ecPublicKey, only in the SPKI
+    assert cert.der.count(ec_key) == 1
+    broken = x509.load_der_certificate(
+        cert.der.replace(ec_key, bytes.fromhex("02072A8648CE3D0201"))  # retagged INTEGER
+    )
+    with pytest.raises(InvalidKey):
+        broken.public_key()
+    # and through a verifier: a report, never an exception
+    from trustkit import seal
+
+    report = seal.verify_seal_signature(b"\x30\x03\x02\x01\x00", data=b"x")
+    assert report.status is Status.FAILED

@@ -52,6 +52,16 @@ class ZipLimits:
     ratio_floor: int = 1 << 20
 
 
+def _check_no_prefix(data: bytes, infos: list[zipfile.ZipInfo]) -> None:
+    """Refuse bytes before the first entry. ``zipfile`` silently skips such a prefix, so a
+    forged ZIP (or another document) could sit in front of the one that gets verified, and a
+    reader walking the local headers from the start would see the forgery first."""
+    if not data.startswith(b"PK\x03\x04"):
+        raise PackageError("the package does not start with a ZIP entry (data was prepended)")
+    if infos and min(info.header_offset for info in infos) != 0:
+        raise PackageError("the first ZIP entry does not start at offset 0 (data was prepended)")
+
+
 class OfdPackage:
     """The members of an OFD ZIP, read lazily with limits. Paths are ZIP member names."""
 
@@ -72,6 +82,7 @@ class OfdPackage:
             struct.error,
         ) as exc:
             raise MalformedInput(f"not a ZIP/OFD package: {exc}") from exc
+        _check_no_prefix(data, infos)
         self._infos = _checked(infos, self._limits)
         self._cache: dict[str, bytes] = {}
 

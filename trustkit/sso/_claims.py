@@ -38,8 +38,17 @@ def epoch(at: datetime | None) -> float:
     return at.timestamp()
 
 
+# NumericDate values beyond this (year ~285 million) are nonsense; it also keeps huge JSON
+# integers such as 10**400 from reaching float conversion (OverflowError).
+_MAX_NUMERIC_DATE = 2**53
+
+
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    if isinstance(value, int):
+        return abs(value) <= _MAX_NUMERIC_DATE
+    return math.isfinite(value) and abs(value) <= _MAX_NUMERIC_DATE
 
 
 def check_types(claims: Mapping[str, Any]) -> None:

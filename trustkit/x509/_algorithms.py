@@ -13,7 +13,7 @@ from typing import Final
 from asn1crypto import core
 
 from trustkit import oids, sm2
-from trustkit.exceptions import UnsupportedAlgorithm
+from trustkit.exceptions import InvalidKey, UnsupportedAlgorithm
 from trustkit.sm3 import sm3
 from trustkit.x509._asn1 import AlgorithmIdentifier, SubjectPublicKeyInfo
 
@@ -77,12 +77,20 @@ def spki_for(public_key: sm2.SM2PublicKey) -> SubjectPublicKeyInfo:
 
 def public_key_from_spki(spki: SubjectPublicKeyInfo) -> sm2.SM2PublicKey:
     """The SM2 key in an SPKI; UnsupportedAlgorithm for other key types, InvalidKey if invalid."""
-    alg = spki["algorithm"]
-    if alg["algorithm"].dotted != oids.EC_PUBLIC_KEY or _parameters_der(alg) != _SM2_CURVE_DER:
+    try:  # asn1crypto parses these fields lazily: hostile bytes surface only here
+        alg = spki["algorithm"]
+        oid = alg["algorithm"].dotted
+        parameters = _parameters_der(alg)
+        point = spki["public_key"].native
+    except (ValueError, TypeError, KeyError, OverflowError) as exc:
+        raise InvalidKey(f"the certificate's public key info is malformed: {exc}") from None
+    if oid != oids.EC_PUBLIC_KEY or parameters != _SM2_CURVE_DER:
         raise UnsupportedAlgorithm(
             "the certificate key is not an SM2 key (id-ecPublicKey, SM2 curve)"
         )
-    return sm2.SM2PublicKey.from_encoded_point(spki["public_key"].native)
+    if not isinstance(point, bytes):
+        raise InvalidKey("the certificate's public key is not a BIT STRING of whole bytes")
+    return sm2.SM2PublicKey.from_encoded_point(point)
 
 
 def key_identifier(public_key_bits: bytes) -> bytes:
