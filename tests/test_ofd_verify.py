@@ -327,3 +327,22 @@ def test_regression_bytes_prepended_to_a_sealed_ofd_fail(pki: Pki, esl: bytes, p
     assert report.status is Status.FAILED
     assert "data was prepended" in _package_invalid(extra + package)
     assert verify_ofd(package, trust=pki.anchors, at=LATER).status is Status.PASSED
+
+
+def test_member_names_equal_up_to_case_are_refused() -> None:
+    data = zip_bytes([("OFD.xml", b"<a/>"), ("Doc_0/Page.xml", b"x"), ("doc_0/page.xml", b"y")])
+    assert "up to case" in _package_invalid(data)
+    nfd = "Doc_0/e\u0301.xml"  # e + combining acute: NFC-equal to the precomposed name below
+    data = zip_bytes([("OFD.xml", b"<a/>"), (nfd, b"x"), ("Doc_0/\u00e9.xml", b"y")])
+    assert "up to case" in _package_invalid(data)
+
+
+def test_ambiguous_relative_path_resolves_to_nothing() -> None:
+    from trustkit.seal import OfdPackage
+
+    data = zip_bytes(
+        {"OFD.xml": b"<a/>", "Doc_0/Signs/Sign_0/Page.xml": b"copy", "Page.xml": b"shown"}
+    )
+    package = OfdPackage(data)
+    assert package.resolve("Page.xml", "Doc_0/Signs/Sign_0/Signature.xml") is None
+    assert package.resolve("/Page.xml", "Doc_0/Signs/Sign_0/Signature.xml") == "Page.xml"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import posixpath
 import struct
+import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -107,20 +108,26 @@ class OfdPackage:
 
     def resolve(self, path: str, base: str = "") -> str | None:
         """The member an OFD path names: absolute from the root, else relative to ``base``
-        (a member name whose directory is the base), falling back to the root."""
+        (a member name whose directory is the base), falling back to the root. None when
+        nothing matches or when a relative path matches both ways (ambiguous)."""
         cleaned = path.strip().replace("\\", "/")
         if not cleaned or "\x00" in cleaned:
             return None
         candidates = [cleaned.lstrip("/")]
         if not cleaned.startswith("/") and base:
             candidates.insert(0, posixpath.join(posixpath.dirname(base), cleaned))
+        found = []
         for candidate in candidates:
             normal = posixpath.normpath(candidate)
             if normal.startswith("../") or normal in ("..", "."):
                 continue
             if normal in self._infos:
-                return normal
-        return None
+                found.append(normal)
+        if len(set(found)) > 1:
+            # both readings exist: a digest could match one copy while a viewer shows the other,
+            # so the path names nothing trustworthy (callers report it as missing: FAILED)
+            return None
+        return found[0] if found else None
 
 
 def _checked(infos: list[zipfile.ZipInfo], limits: ZipLimits) -> dict[str, zipfile.ZipInfo]:
@@ -132,9 +139,11 @@ def _checked(infos: list[zipfile.ZipInfo], limits: ZipLimits) -> dict[str, zipfi
     for info in infos:
         name = info.filename
         _check_name(name)
-        key = name.rstrip("/")
+        # names equal after case folding or Unicode normalisation overwrite each other when
+        # the package is unpacked on many filesystems: one of them could shadow a signed file
+        key = unicodedata.normalize("NFC", name.rstrip("/")).casefold()
         if key in seen:
-            raise PackageError(f"package repeats the member name {name!r}")
+            raise PackageError(f"package repeats the member name {name!r} (up to case)")
         seen.add(key)
         if info.is_dir():
             continue
