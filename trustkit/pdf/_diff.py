@@ -17,7 +17,13 @@ from typing import Final
 
 import pikepdf
 
-from trustkit.pdf._diff_rules import Context, classify_changed, describe_widget
+from trustkit.pdf._diff_rules import (
+    Context,
+    classify_changed,
+    describe_widget,
+    same_object,
+    widget_problem,
+)
 from trustkit.pdf._xref import FileStructure, Revision, XrefEntry
 
 __all__ = ["LEVELS", "Finding", "NewWidget", "UpdateAnalysis", "analyse_update", "level_max"]
@@ -74,6 +80,7 @@ def analyse_update(
     before = _entries_before(structure, index)
     state = _State()
     changed = _scan_entries(data, update, before, state)
+    _unlisted_changes(prev, cur, update, before, state)
     ctx = Context(prev, cur, state.new, update)
     for num, gen in changed:
         for level, detail, roots in classify_changed(ctx, num, gen):
@@ -95,7 +102,7 @@ def _scan_entries(
     data: bytes, update: Revision, before: dict[int, XrefEntry], state: _State
 ) -> list[tuple[int, int]]:
     """Sort the update's entries into new and changed objects; flag deletions and repointing."""
-    streams = {s.stream_num for s in update.sections if s.stream_num is not None}
+    streams = _xref_streams(update, before, state)
     body_end = min(s.offset for s in update.sections)
     changed: list[tuple[int, int]] = []
     for num, entry in sorted(update.entries.items()):
@@ -116,6 +123,64 @@ def _scan_entries(
         else:
             state.new.add(num)
     return changed
+
+
+def _xref_streams(update: Revision, before: dict[int, XrefEntry], state: _State) -> set[int]:
+    """The numbers of the update's own xref streams; each must be a new number whose entry, if
+    listed, points to that stream. Reusing an existing number replaces that object (e.g. a
+    page's content stream) with the cross-reference stream: never allowed."""
+    streams: set[int] = set()
+    for section in update.sections:
+        num = section.stream_num
+        if num is None:
+            continue
+        streams.add(num)
+        old = before.get(num)
+        if old is not None and old.kind != 0:
+            state.findings.append(
+                Finding("OTHER", f"the cross-reference stream reuses object number {num}")
+            )
+            continue
+        entry = update.entries.get(num)
+        if entry is not None and entry.kind != 0 and (entry.kind, entry.a) != (1, section.offset):
+            state.findings.append(
+                Finding("OTHER", f"xref entry of object {num} does not point to its xref stream")
+            )
+    return streams
+
+
+def _unlisted_changes(
+    prev: pikepdf.Pdf,
+    cur: pikepdf.Pdf,
+    update: Revision,
+    before: dict[int, XrefEntry],
+    state: _State,
+) -> None:
+    """Objects of earlier revisions that the update does not list must read the same in both
+    revisions: anything that resolves differently (object-number reuse of any kind) is a change
+    no rule allows."""
+    for num, entry in sorted(before.items()):
+        if num == 0 or entry.kind == 0 or num in update.entries:
+            continue
+        if any(s.stream_num == num for s in update.sections):
+            continue  # reported by _xref_streams
+        gen = entry.b if entry.kind == 1 else 0
+        if not _reads_same(prev, cur, (num, gen)):
+            state.findings.append(
+                Finding("OTHER", f"object {num} {gen} reads differently although not updated")
+            )
+
+
+def _reads_same(prev: pikepdf.Pdf, cur: pikepdf.Pdf, key: tuple[int, int]) -> bool:
+    try:
+        before = prev.get_object(key)
+    except (pikepdf.PdfError, ValueError):
+        before = None
+    try:
+        after = cur.get_object(key)
+    except (pikepdf.PdfError, ValueError):
+        return before is None
+    return before is not None and same_object(before, after)
 
 
 def _entry_problem(data: bytes, num: int, entry: XrefEntry, update: Revision, body_end: int) -> str:
@@ -144,16 +209,20 @@ def _explain_new(ctx: Context, index: int, state: _State) -> UpdateAnalysis:
     widgets: list[NewWidget] = []
     annotations: list[str] = []
     signatures: list[str] = []
+    ctx.added_fields = {r.objgen for kind, r in state.roots if kind == "field" and r.is_indirect}
     for kind, root in state.roots:
         if kind == "annotation":
-            widget = describe_widget(ctx, root)
-            if widget is None:
+            problem = widget_problem(ctx, root)
+            widget = describe_widget(ctx, root) if not problem else None
+            if problem:
+                state.findings.append(Finding("OTHER", problem))
+            elif widget is None:
                 annotations.append(_annotation_name(root))
                 state.findings.append(Finding("ANNOTATIONS", f"new {_annotation_name(root)}"))
             else:
                 widgets.append(NewWidget(*widget))
         elif kind == "field":
-            name, level, detail = _field_kind(root)
+            name, level, detail = _field_kind(ctx, root)
             state.findings.append(Finding(level, detail))
             if level != "OTHER":
                 signatures.append(name)
@@ -169,7 +238,7 @@ def _explain_new(ctx: Context, index: int, state: _State) -> UpdateAnalysis:
     )
 
 
-def _field_kind(obj: pikepdf.Object) -> tuple[str, str, str]:
+def _field_kind(ctx: Context, obj: pikepdf.Object) -> tuple[str, str, str]:
     name = str(obj.get("/T", "?"))
     if obj.get("/FT") != pikepdf.Name.Sig:
         return name, "OTHER", f"new form field {name!r} of type {obj.get('/FT')}"
@@ -185,6 +254,8 @@ def _field_kind(obj: pikepdf.Object) -> tuple[str, str, str]:
         isinstance(value, pikepdf.Dictionary) and "/ByteRange" in value
     ):
         return name, "OTHER", f"signature field {name!r} holds no signature dictionary"
+    if not ctx.is_new(value):
+        return name, "OTHER", f"signature field {name!r} reuses an existing signature dictionary"
     return name, "FORM_FILLING", f"new signature field {name!r}"
 
 

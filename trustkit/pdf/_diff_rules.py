@@ -17,7 +17,15 @@ import pikepdf
 from trustkit.pdf._appearance import PT_PER_MM
 from trustkit.pdf._xref import Revision
 
-__all__ = ["Context", "classify_changed", "describe_widget", "same", "unparse_value"]
+__all__ = [
+    "Context",
+    "classify_changed",
+    "describe_widget",
+    "same",
+    "same_object",
+    "unparse_value",
+    "widget_problem",
+]
 
 Root: TypeAlias = tuple[str, pikepdf.Object]
 Result: TypeAlias = list[tuple[str, str, list[Root]]]
@@ -42,6 +50,7 @@ class Context:
     cur: pikepdf.Pdf
     new: set[int] = field(default_factory=set)
     update: Revision | None = None
+    added_fields: set[tuple[int, int]] = field(default_factory=set)  # appended to /Fields
 
     @cached_property
     def root(self) -> tuple[int, int]:
@@ -88,7 +97,7 @@ def classify_changed(ctx: Context, num: int, gen: int) -> Result:
         before, after = ctx.prev.get_object((num, gen)), ctx.cur.get_object((num, gen))
     except (pikepdf.PdfError, ValueError):
         return [("OTHER", f"object {num} {gen} cannot be compared", [])]
-    if _same_object(before, after):
+    if same_object(before, after):
         return []
     key = (num, gen)
     if key == ctx.root:
@@ -104,7 +113,7 @@ def classify_changed(ctx: Context, num: int, gen: int) -> Result:
     return [("OTHER", f"object {num} {gen} ({_kind(before)}) changed", [])]  # no rule fits
 
 
-def _same_object(a: object, b: object) -> bool:
+def same_object(a: object, b: object) -> bool:
     if not isinstance(a, pikepdf.Object) or not isinstance(b, pikepdf.Object):
         return same(a, b)
     if isinstance(a, pikepdf.Stream) or isinstance(b, pikepdf.Stream):
@@ -214,16 +223,64 @@ def _extras(
     return [("NONE", "", roots)]
 
 
+def _owner(annot: pikepdf.Dictionary) -> object:
+    return annot if "/FT" in annot else annot.get("/Parent")
+
+
+def _signature_value(ctx: Context, owner: pikepdf.Dictionary) -> bool:
+    """The field holds a signature dictionary of its own, new in this update."""
+    value = owner.get("/V")
+    if not isinstance(value, pikepdf.Dictionary) or not ctx.is_new(value):
+        return False
+    kind = value.get("/Type")
+    return kind in (pikepdf.Name.Sig, pikepdf.Name.DocTimeStamp) or "/ByteRange" in value
+
+
+def _terminal(owner: pikepdf.Dictionary) -> bool:
+    """No kid is a field: the verifier then verifies the owner's own ``/V``."""
+    kids = owner.get("/Kids")
+    if not isinstance(kids, pikepdf.Array):
+        return True
+    return not any(isinstance(k, pikepdf.Dictionary) and "/T" in k for k in kids)
+
+
+def widget_problem(ctx: Context, annot: pikepdf.Object) -> str:
+    """Why a new widget of a new signature field is not allowed ("" if it is, or is not one).
+
+    A new signature widget may draw anything, so it is allowed only for a field appended to
+    AcroForm ``/Fields`` in the same update that carries a new signature dictionary: the
+    verifier then verifies that signature, which covers the widget. A widget of a new field
+    that ``/Fields`` does not list (never verified), or of an unsigned field, is not allowed.
+    """
+    if not isinstance(annot, pikepdf.Dictionary) or annot.get("/Subtype") != pikepdf.Name.Widget:
+        return ""
+    owner = _owner(annot)
+    if not isinstance(owner, pikepdf.Dictionary) or not ctx.is_new(owner):
+        return ""
+    name = str(owner.get("/T", "?"))
+    if owner.objgen not in ctx.added_fields:
+        return f"widget of new field {name!r}, which AcroForm /Fields does not list"
+    if owner.get("/FT") != pikepdf.Name.Sig:
+        return ""  # a new non-signature field: reported as such
+    if not _signature_value(ctx, owner):
+        return f"widget of signature field {name!r}, which holds no new signature dictionary"
+    if not _terminal(owner) or (annot is not owner and "/T" in annot):
+        return f"widget of signature field {name!r}, whose field hierarchy is not a single field"
+    return ""
+
+
 def describe_widget(
     ctx: Context, annot: pikepdf.Object
 ) -> tuple[str, int | None, tuple[float, float, float, float], float, str] | None:
-    """(field, page, rect, area ratio, why suspicious) for a new signature widget, else None."""
+    """(field, page, rect, area ratio, why suspicious) for a new signature widget, else None.
+
+    Only widgets :func:`widget_problem` accepts are described."""
     if not isinstance(annot, pikepdf.Dictionary) or annot.get("/Subtype") != pikepdf.Name.Widget:
         return None
-    owner = annot if "/FT" in annot else annot.get("/Parent")
+    owner = _owner(annot)
     if not isinstance(owner, pikepdf.Dictionary) or owner.get("/FT") != pikepdf.Name.Sig:
         return None
-    if not ctx.is_new(owner):
+    if not ctx.is_new(owner) or widget_problem(ctx, annot):
         return None
     rect_value = annot.get("/Rect")
     rect = tuple(float(v) for v in rect_value) if isinstance(rect_value, pikepdf.Array) else ()

@@ -40,7 +40,7 @@ from trustkit.pdf._memo import Memo
 from trustkit.pdf._modifications import modification_checks
 from trustkit.pdf._sigcheck import container_checks
 from trustkit.pdf._syntax import PdfString, Ref
-from trustkit.pdf._xref import FileStructure, StructureError, read_structure
+from trustkit.pdf._xref import XREF_STREAM_INVALID, FileStructure, StructureError, read_structure
 from trustkit.seal import CheckStatus, DocumentReport, SealCheck, SignatureReport
 from trustkit.seal._certcheck import Trust
 
@@ -127,6 +127,8 @@ class PdfVerifier:
         moment = self.at or datetime.now(UTC)
         checks: list[SealCheck] = []
         structure = self._structure(data, checks)
+        if structure is None and checks and checks[-1].reason == XREF_STREAM_INVALID:
+            return DocumentReport(subject, tuple(checks), ())  # FAILED; never inflated by qpdf
         try:
             pdf = pikepdf.open(io.BytesIO(data))
         except (pikepdf.PdfError, pikepdf.PasswordError) as exc:

@@ -38,6 +38,14 @@ _SUBSECTION_RE: Final = re.compile(rb"(\d+)[ ]+(\d+)[ \t]*(?:\r\n|\r|\n)")
 _ENTRY_RE: Final = re.compile(rb"(\d{10}) (\d{5}) ([nf])(?: \r| \n|\r\n| ?\n| ?\r)")
 _MAX_SECTIONS: Final = 4096
 _MAX_OBJECTS: Final = 8_000_000
+_MAX_WIDTH: Final = 8  # bytes per /W field: wider offsets or numbers are absurd
+_MAX_COLUMNS: Final = 256
+_MAX_XREF_DATA: Final = 64 << 20  # decoded bytes of one xref stream
+
+
+#: Reason for a broken xref stream: the verifier then keeps the file away from qpdf, which
+#: would inflate it again (a compression bomb costs memory and time there too).
+XREF_STREAM_INVALID = "pdf.xref_stream_invalid"
 
 
 class StructureError(MalformedInput):
@@ -131,11 +139,15 @@ def read_structure(data: bytes, *, allow_trailing: bool = False) -> FileStructur
     sections: list[XrefSection] = []
     seen: set[int] = set()
     offset: int | None = last
+    # Every entry stands for at least one byte of the file (a table row takes 20): a stream
+    # declaring more rows than that is a decompression bomb, not a document.
+    budget = min(_MAX_OBJECTS, len(data))
     while offset is not None:
         if offset in seen or len(sections) >= _MAX_SECTIONS:
             raise StructureError(f"cross-reference chain loops at offset {offset}")
         seen.add(offset)
-        sections.append(_section(data, offset))
+        sections.append(_section(data, offset, budget))
+        budget -= len(sections[-1].entries)
         offset = sections[-1].prev
     sections.reverse()  # oldest first
     structure = _group(data, sections)
@@ -163,7 +175,7 @@ def _last_startxref(data: bytes) -> int:
     return value
 
 
-def _section(data: bytes, offset: int) -> XrefSection:
+def _section(data: bytes, offset: int, budget: int) -> XrefSection:
     if offset >= len(data):
         raise StructureError(f"cross-reference offset {offset} is past the end of the file")
     try:
@@ -171,7 +183,7 @@ def _section(data: bytes, offset: int) -> XrefSection:
             entries, trailer, after = _table(data, offset)
             kind, num = "table", None
         else:
-            entries, trailer, after, num = _stream(data, offset)
+            entries, trailer, after, num = _stream(data, offset, budget)
             kind = "stream"
     except StructureError:
         raise
@@ -223,7 +235,7 @@ def _table(data: bytes, offset: int) -> tuple[dict[int, XrefEntry], dict[str, Pd
 
 
 def _stream(
-    data: bytes, offset: int
+    data: bytes, offset: int, budget: int
 ) -> tuple[dict[int, XrefEntry], dict[str, PdfObject], int, int]:
     obj = parse_indirect(data, offset)
     head = obj.value
@@ -231,62 +243,180 @@ def _stream(
         raise StructureError(f"offset {offset} holds neither an xref table nor an xref stream")
     length = head.get("Length")
     if not isinstance(length, int) or length < 0:
-        raise StructureError(f"xref stream at {offset} has no direct /Length")
+        raise StructureError(
+            f"xref stream at {offset} has no direct /Length", reason=XREF_STREAM_INVALID
+        )
     raw = data[obj.stream_start : obj.stream_start + length]
     after = skip_space(data, obj.stream_start + length)
     if not data.startswith(b"endstream", after):
-        raise StructureError(f"xref stream at {offset}: endstream expected at {after}")
+        raise StructureError(
+            f"xref stream at {offset}: endstream expected at {after}", reason=XREF_STREAM_INVALID
+        )
     after = skip_space(data, after + 9)
     if not data.startswith(b"endobj", after):
-        raise StructureError(f"xref stream at {offset}: endobj expected at {after}")
-    entries = _stream_entries(head, _decode(head, raw))
+        raise StructureError(
+            f"xref stream at {offset}: endobj expected at {after}", reason=XREF_STREAM_INVALID
+        )
+    layout = _layout(head, budget)
+    entries = _stream_entries(layout, _decode(head, raw, layout.rows * layout.row))
     trailer = {k: v for k, v in head.items() if k not in ("Length", "Filter", "DecodeParms")}
     return entries, trailer, after + 6, obj.num
 
 
-def _decode(head: dict[str, PdfObject], raw: bytes) -> bytes:
+@dataclass(frozen=True)
+class _Layout:
+    """An xref stream's rows: ``/W`` widths and the ``/Index`` subsections, checked."""
+
+    widths: tuple[int, int, int]
+    subsections: tuple[tuple[int, int], ...]
+
+    @property
+    def row(self) -> int:
+        return sum(self.widths)
+
+    @property
+    def rows(self) -> int:
+        return sum(count for _, count in self.subsections)
+
+
+def _layout(head: dict[str, PdfObject], budget: int) -> _Layout:
+    """Check ``/W``, ``/Size`` and ``/Index`` before anything is decoded."""
+    widths = head.get("W")
+    size = head.get("Size")
+    if not (
+        isinstance(widths, list)
+        and len(widths) == 3
+        and all(isinstance(w, int) and 0 <= w <= _MAX_WIDTH for w in widths)
+    ):
+        raise StructureError(
+            f"xref stream /W must hold three integers from 0 to {_MAX_WIDTH}",
+            reason=XREF_STREAM_INVALID,
+        )
+    w0, w1, w2 = (int(w) for w in widths)  # type: ignore[arg-type]
+    if not isinstance(size, int) or not 0 <= size <= _MAX_OBJECTS or w0 + w1 + w2 == 0:
+        raise StructureError("xref stream /W or /Size is invalid", reason=XREF_STREAM_INVALID)
+    index = head.get("Index", [0, size])
+    if not isinstance(index, list) or len(index) % 2 or not all(isinstance(i, int) for i in index):
+        raise StructureError("xref stream /Index is invalid", reason=XREF_STREAM_INVALID)
+    subsections: list[tuple[int, int]] = []
+    total = 0
+    for first, count in zip(index[::2], index[1::2], strict=True):
+        assert isinstance(first, int) and isinstance(count, int)
+        if first < 0 or count < 0 or first + count > size:
+            raise StructureError(
+                f"xref stream /Index [{first} {count}] exceeds /Size {size}",
+                reason=XREF_STREAM_INVALID,
+            )
+        total += count
+        if total > budget:
+            raise StructureError(
+                f"xref stream declares more entries than the file can hold ({budget} left)",
+                reason=XREF_STREAM_INVALID,
+            )
+        subsections.append((first, count))
+    return _Layout((w0, w1, w2), tuple(subsections))
+
+
+def _decode(head: dict[str, PdfObject], raw: bytes, needed: int) -> bytes:
+    """The stream's ``needed`` bytes of rows; never inflates more than the rows can use."""
     filters = head.get("Filter")
     names = filters if isinstance(filters, list) else [filters] if filters is not None else []
     if names not in ([], [Name("FlateDecode")]):
-        raise StructureError(f"xref stream filter {names} is not supported")
-    body = zlib.decompress(raw) if names else raw
+        raise StructureError(
+            f"xref stream filter {names} is not supported", reason=XREF_STREAM_INVALID
+        )
     params = head.get("DecodeParms")
     if isinstance(params, list):
         params = params[0] if params else None
     predictor = params.get("Predictor", 1) if isinstance(params, dict) else 1
-    if predictor in (None, 1):
-        return body
     columns = params.get("Columns", 1) if isinstance(params, dict) else 1
-    if not isinstance(predictor, int) or predictor < 10 or not isinstance(columns, int):
-        raise StructureError(f"xref stream predictor {predictor} is not supported")
-    return _png_unfilter(body, columns)
+    if predictor in (None, 1):
+        expected = needed
+    elif (
+        isinstance(predictor, int)
+        and 10 <= predictor <= 15
+        and isinstance(columns, int)
+        and 0 < columns <= _MAX_COLUMNS
+    ):
+        expected = -(-needed // columns) * (columns + 1)
+    else:
+        raise StructureError(
+            f"xref stream predictor {predictor} / {columns} is not supported",
+            reason=XREF_STREAM_INVALID,
+        )
+    if expected > _MAX_XREF_DATA:
+        raise StructureError(
+            f"xref stream would decode to {expected} bytes", reason=XREF_STREAM_INVALID
+        )
+    body = _inflate(raw, expected) if names else raw
+    if len(body) > expected:
+        raise StructureError(
+            f"xref stream data is longer than its /Index needs ({expected})",
+            reason=XREF_STREAM_INVALID,
+        )
+    if expected != needed:
+        assert isinstance(columns, int)
+        body = _png_unfilter(body, columns)
+    return body
+
+
+def _inflate(raw: bytes, expected: int) -> bytes:
+    """Inflate at most ``expected + 1`` bytes (one more shows the data is too long)."""
+    inflater = zlib.decompressobj()
+    body = inflater.decompress(raw, expected + 1)
+    if len(body) <= expected and not inflater.eof:
+        raise StructureError(
+            "xref stream data is truncated (incomplete Flate data)", reason=XREF_STREAM_INVALID
+        )
+    return body
 
 
 def _png_unfilter(body: bytes, columns: int) -> bytes:
+    """Undo PNG row predictors; ``None`` and ``Up`` (what writers use) a row at a time."""
     row_size = columns + 1
     if columns <= 0 or len(body) % row_size:
-        raise StructureError("xref stream data does not fit its /Columns")
-    out = bytearray()
+        raise StructureError(
+            "xref stream data does not fit its /Columns", reason=XREF_STREAM_INVALID
+        )
+    rows: list[bytes] = []
     previous = bytes(columns)
     for start in range(0, len(body), row_size):
-        kind, row = body[start], bytearray(body[start + 1 : start + row_size])
-        for i in range(columns):
-            left = row[i - 1] if i else 0
-            up = previous[i]
-            if kind == 1:
-                row[i] = (row[i] + left) & 0xFF
-            elif kind == 2:
-                row[i] = (row[i] + up) & 0xFF
-            elif kind == 3:
-                row[i] = (row[i] + (left + up) // 2) & 0xFF
-            elif kind == 4:
-                corner = previous[i - 1] if i else 0
-                row[i] = (row[i] + _paeth(left, up, corner)) & 0xFF
-            elif kind != 0:
-                raise StructureError(f"unknown PNG predictor {kind} in an xref stream")
-        out += row
-        previous = bytes(row)
-    return bytes(out)
+        kind, row = body[start], body[start + 1 : start + row_size]
+        if kind == 0:
+            previous = row
+        elif kind == 2:
+            previous = _add_rows(row, previous)
+        elif kind in (1, 3, 4):
+            previous = _unfilter_row(kind, row, previous)
+        else:
+            raise StructureError(f"unknown PNG predictor {kind} in an xref stream")
+        rows.append(previous)
+    return b"".join(rows)
+
+
+def _add_rows(row: bytes, up: bytes) -> bytes:
+    """Byte-wise ``(row + up) mod 256`` in C: both spread into 16-bit lanes, added as integers
+    (no lane carries into the next), and the low byte of each lane kept."""
+    size = len(row)
+    wide_row, wide_up = bytearray(2 * size), bytearray(2 * size)
+    wide_row[1::2], wide_up[1::2] = row, up
+    total = int.from_bytes(wide_row, "big") + int.from_bytes(wide_up, "big")
+    return total.to_bytes(2 * size, "big")[1::2]
+
+
+def _unfilter_row(kind: int, raw: bytes, previous: bytes) -> bytes:
+    row = bytearray(raw)
+    for i in range(len(row)):
+        left = row[i - 1] if i else 0
+        up = previous[i]
+        if kind == 1:
+            row[i] = (row[i] + left) & 0xFF
+        elif kind == 3:
+            row[i] = (row[i] + (left + up) // 2) & 0xFF
+        else:
+            corner = previous[i - 1] if i else 0
+            row[i] = (row[i] + _paeth(left, up, corner)) & 0xFF
+    return bytes(row)
 
 
 def _paeth(a: int, b: int, c: int) -> int:
@@ -297,27 +427,21 @@ def _paeth(a: int, b: int, c: int) -> int:
     return b if pb <= pc else c
 
 
-def _stream_entries(head: dict[str, PdfObject], body: bytes) -> dict[int, XrefEntry]:
-    widths = head.get("W")
-    size = head.get("Size")
-    if not (
-        isinstance(widths, list) and len(widths) == 3 and all(isinstance(w, int) for w in widths)
-    ):
-        raise StructureError("xref stream /W must hold three integers")
-    w0, w1, w2 = (int(w) for w in widths)  # type: ignore[arg-type]
-    if not isinstance(size, int) or min(w0, w1, w2) < 0 or w1 + w2 + w0 == 0:
-        raise StructureError("xref stream /W or /Size is invalid")
-    index = head.get("Index", [0, size])
-    if not isinstance(index, list) or len(index) % 2 or not all(isinstance(i, int) for i in index):
-        raise StructureError("xref stream /Index is invalid")
-    row = w0 + w1 + w2
+def _stream_entries(layout: _Layout, body: bytes) -> dict[int, XrefEntry]:
+    w0, w1, _ = layout.widths
+    row = layout.row
+    if len(body) < layout.rows * row:
+        raise StructureError(
+            "xref stream data is shorter than its /Index", reason=XREF_STREAM_INVALID
+        )
+    if len(body) > layout.rows * row:
+        raise StructureError(
+            "xref stream data is longer than its /Index", reason=XREF_STREAM_INVALID
+        )
     entries: dict[int, XrefEntry] = {}
     pos = 0
-    for first, count in zip(index[::2], index[1::2], strict=True):
-        assert isinstance(first, int) and isinstance(count, int)
+    for first, count in layout.subsections:
         for number in range(first, first + count):
-            if pos + row > len(body):
-                raise StructureError("xref stream data is shorter than its /Index")
             kind = int.from_bytes(body[pos : pos + w0], "big") if w0 else 1
             a = int.from_bytes(body[pos + w0 : pos + w0 + w1], "big")
             b = int.from_bytes(body[pos + w0 + w1 : pos + row], "big")
