@@ -40,22 +40,36 @@ typedef struct {
     PyObject_HEAD
     sm2_public key;
     comb_table *table;        /* per-key comb table, immutable once published */
+    int ready;                /* set once by __init__; the key never changes afterwards */
 } PublicCore;
 
 static int PublicCore_init(PublicCore *self, PyObject *args, PyObject *kwds) {
     static char *kwlist[] = {"point", NULL};
     Py_buffer pt;
+    if (self->ready) {        /* a second __init__ would pair a new key with the old table */
+        PyErr_SetString(PyExc_TypeError, "PublicCore is already initialised");
+        return -1;
+    }
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "y*", kwlist, &pt)) return -1;
     int rc = check_len(&pt, 64, "point (X || Y)");
     if (!rc) {
-        rc = sm2_public_init(&self->key, pt.buf);
+        sm2_public key;       /* validated on the side, copied in only on success */
+        rc = sm2_public_init(&key, pt.buf);
         if (rc) {
             raise_engine_error(rc);
             rc = -1;
+        } else {
+            self->key = key;
+            self->ready = 1;
         }
     }
     PyBuffer_Release(&pt);
     return rc;
+}
+
+static int public_ready(PublicCore *self) {
+    if (!self->ready) PyErr_SetString(PyExc_ValueError, "PublicCore is not initialised");
+    return self->ready;
 }
 
 static void PublicCore_dealloc(PublicCore *self) {
@@ -64,10 +78,12 @@ static void PublicCore_dealloc(PublicCore *self) {
 }
 
 static PyObject *PublicCore_point(PublicCore *self, PyObject *Py_UNUSED(ignored)) {
+    if (!public_ready(self)) return NULL;
     return PyBytes_FromStringAndSize((const char *)self->key.xy, 64);
 }
 
 static PyObject *PublicCore_za(PublicCore *self, PyObject *arg) {
+    if (!public_ready(self)) return NULL;
     Py_buffer id;
     if (PyObject_GetBuffer(arg, &id, PyBUF_SIMPLE)) return NULL;
     if (id.len > MAX_ID_LEN) {
@@ -82,6 +98,7 @@ static PyObject *PublicCore_za(PublicCore *self, PyObject *arg) {
 }
 
 static PyObject *PublicCore_verify_digest(PublicCore *self, PyObject *args) {
+    if (!public_ready(self)) return NULL;
     Py_buffer e, rs;
     if (!PyArg_ParseTuple(args, "y*y*", &e, &rs)) return NULL;
     int ok = -1;
@@ -98,6 +115,7 @@ static PyObject *PublicCore_verify_digest(PublicCore *self, PyObject *args) {
 
 /* verify(za, message, rs): SM3(Z_A || M) and the verification, all without the GIL */
 static PyObject *PublicCore_verify(PublicCore *self, PyObject *args) {
+    if (!public_ready(self)) return NULL;
     Py_buffer za, msg, rs;
     if (!PyArg_ParseTuple(args, "y*y*y*", &za, &msg, &rs)) return NULL;
     int ok = -1;
@@ -118,6 +136,7 @@ static PyObject *PublicCore_verify(PublicCore *self, PyObject *args) {
 
 /* verify_der(za_or_None, message_or_e, der_sig) -> 1 valid, 0 invalid, 2 malformed signature */
 static PyObject *PublicCore_verify_der(PublicCore *self, PyObject *args) {
+    if (!public_ready(self)) return NULL;
     PyObject *za_obj;
     Py_buffer msg, sig;
     if (!PyArg_ParseTuple(args, "Oy*y*", &za_obj, &msg, &sig)) return NULL;
@@ -145,6 +164,7 @@ done:
 }
 
 static PyObject *PublicCore_precompute(PublicCore *self, PyObject *Py_UNUSED(ignored)) {
+    if (!public_ready(self)) return NULL;
     if (self->table) Py_RETURN_FALSE;
     comb_table *t = malloc(sizeof *t);
     if (!t) return PyErr_NoMemory();
@@ -165,6 +185,7 @@ static PyObject *PublicCore_precompute(PublicCore *self, PyObject *Py_UNUSED(ign
 }
 
 static PyObject *PublicCore_multiply(PublicCore *self, PyObject *arg) {
+    if (!public_ready(self)) return NULL;
     Py_buffer k;
     if (PyObject_GetBuffer(arg, &k, PyBUF_SIMPLE)) return NULL;
     uint8_t out[64];
@@ -228,10 +249,15 @@ typedef struct {
 static int PrivateCore_init(PrivateCore *self, PyObject *args, PyObject *kwds) {
     static char *kwlist[] = {"d", NULL};
     Py_buffer d;
+    if (self->ready) {
+        PyErr_SetString(PyExc_TypeError, "PrivateCore is already initialised");
+        return -1;
+    }
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "y*", kwlist, &d)) return -1;
     int rc = check_len(&d, 32, "private scalar");
     if (!rc) {
-        rc = sm2_private_init(&self->key, d.buf);
+        sm2_private key;      /* derived on the side, copied in only on success */
+        rc = sm2_private_init(&key, d.buf);
         if (rc) {
             if (rc == SM2_ERR_RANGE)
                 PyErr_SetString(PyExc_ValueError, "private scalar is not in [1, n-2]");
@@ -239,8 +265,10 @@ static int PrivateCore_init(PrivateCore *self, PyObject *args, PyObject *kwds) {
                 raise_engine_error(rc);
             rc = -1;
         } else {
+            self->key = key;
             self->ready = 1;
         }
+        sm2_private_wipe(&key);
     }
     PyBuffer_Release(&d);
     return rc;
@@ -446,7 +474,7 @@ static int pack_keyed(PyObject *tuple, PyObject *keymap, batch_item *it, int raw
     }
     if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != 2) return -1;
     PyObject *core = PyTuple_GET_ITEM(entry, 0), *za = PyTuple_GET_ITEM(entry, 1);
-    if (!PyObject_TypeCheck(core, &PublicCoreType)) return -1;
+    if (!PyObject_TypeCheck(core, &PublicCoreType) || !((PublicCore *)core)->ready) return -1;
     if (za != Py_None && (!PyBytes_Check(za) || PyBytes_GET_SIZE(za) != 32)) return -1;
     PublicCore *pc = (PublicCore *)core;
     it->key = &pc->key;

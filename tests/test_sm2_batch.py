@@ -210,3 +210,17 @@ def test_dask_local_cluster(mixed_batch) -> None:
     ):
         got = sm2.verify_many(items[:2000], executor=client.get_executor(), chunk_size=500)
     assert got == expected
+
+
+def test_regression_executor_never_turns_a_bad_message_into_empty_bytes() -> None:
+    """A non-bytes message became b"" on the executor path, so a signature over b"" verified."""
+    key = sm2.generate_private_key()
+    empty_sig = key.sign(b"")
+    items = [(key.public_key(), empty_sig, m) for m in ("text", None, 7)]
+    items.append((key.public_key(), "not bytes", b""))
+    assert sm2.verify_many(items) == [False] * 4
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        assert sm2.verify_many(items, executor=pool) == [False] * 4
+        with pytest.raises(sm2.BatchVerificationError) as err:
+            sm2.verify_many_strict(items, executor=pool)
+    assert (err.value.index, err.value.reason) == (0, "bad-item")

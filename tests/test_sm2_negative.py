@@ -793,3 +793,33 @@ def test_regression_33_byte_integer_without_sign_pad_is_rejected() -> None:
     assert sm2.verify_many([(key.public_key(), forged, msg)]) == [False]
     with pytest.raises(ValueError):
         _sm2.der_to_raw(forged)
+
+
+def test_regression_native_cores_cannot_be_uninitialised_or_reinitialised() -> None:
+    """PublicCore.__new__ (P = (0,0)) accepted chosen signatures; re-__init__ kept the old table."""
+    from trustkit import _sm2
+
+    a, b = sm2.generate_private_key(), sm2.generate_private_key()
+    bare = _sm2.PublicCore.__new__(_sm2.PublicCore)
+    with pytest.raises(ValueError, match="not initialised"):
+        bare.verify_digest(bytes(32), bytes(63) + b"\x01")
+    assert (
+        _sm2.verify_items([(a.public_key(), b"x", b"y")], {id(a.public_key()): (bare, None)})
+        == b"\x03"
+    )
+    core = _sm2.PublicCore(a.public_key().public_bytes_raw()[1:])
+    core.precompute()
+    with pytest.raises(TypeError, match="already initialised"):
+        core.__init__(b.public_key().public_bytes_raw()[1:])
+    with pytest.raises(TypeError):
+        core.__init__(b"\x01" * 64)
+    assert core.point() == a.public_key().public_bytes_raw()[1:]
+    e = bytes(range(32))
+    assert core.verify_digest(e, a._core.sign_digest(e))  # still key A, table intact
+    priv = _sm2.PrivateCore(a.private_bytes_raw())
+    with pytest.raises(TypeError, match="already initialised"):
+        priv.__init__(bytes(32))
+    assert priv.public_point() == a.public_key().public_bytes_raw()[1:]
+    bare_priv = _sm2.PrivateCore.__new__(_sm2.PrivateCore)
+    with pytest.raises(ValueError, match="not initialised"):
+        bare_priv.sign_digest(e)

@@ -985,3 +985,34 @@ def test_regression_malformed_spki_oid_is_invalid_key_not_valueerror() -> None:
 
     report = seal.verify_seal_signature(b"\x30\x03\x02\x01\x00", data=b"x")
     assert report.status is Status.FAILED
+
+
+def test_regression_pem_scan_is_linear() -> None:
+    """A lazy regex rescanned to the end per unterminated BEGIN: 256 KiB took 12 s."""
+    import time
+
+    hostile = b"-----BEGIN CERTIFICATE-----\n" * ((4 << 20) // 28)  # 4 MiB
+    start = time.perf_counter()
+    with pytest.raises(MalformedInput, match="not terminated"):
+        x509.load_pem_certificates(hostile)
+    assert time.perf_counter() - start < 2.0
+    key = sm2.generate_private_key()
+    cert = x509.issue_certificate("CN=PEM,C=CN", key.public_key(), key)
+    text = b"prefix\n" + cert.to_pem() + b"between\n" + cert.to_pem()
+    assert [c.der for c in x509.load_pem_certificates(text)] == [cert.der, cert.der]
+    with pytest.raises(MalformedInput, match="ends with END"):
+        x509.load_pem_certificates(cert.to_pem().replace(b"END CERTIFICATE", b"END X509 CRL"))
+
+
+def test_regression_large_certificates_are_not_kept_by_the_parse_cache() -> None:
+    """512 cached 1 MiB certificates kept ~1.5 GiB alive; only small ones are shared now."""
+    from trustkit.x509 import _certificate
+
+    key = sm2.generate_private_key()
+    big = x509.issue_certificate("CN=" + "x" * 40_000 + ",C=CN", key.public_key(), key)
+    small = x509.issue_certificate("CN=Small,C=CN", key.public_key(), key)
+    assert len(big.der) > 32_000
+    before = _certificate._parse_small.cache_info().currsize
+    assert x509.load_der_certificate(big.der) is not x509.load_der_certificate(big.der)
+    assert _certificate._parse_small.cache_info().currsize == before
+    assert x509.load_der_certificate(small.der) is x509.load_der_certificate(small.der)

@@ -164,16 +164,25 @@ def _verify_chunk(rows: list[tuple[bytes | None, bytes, bytes]], uid: bytes | No
     return _verify_codes(rows, uid=uid, workers=1, cache=None)
 
 
+_UNUSABLE_ROW: tuple[None, bytes, bytes] = (None, b"", b"")
+
+
+def _row(item: Any) -> tuple[bytes | None, bytes, bytes]:
+    """An item as bytes for another process; anything unusable stays unusable (never b"")."""
+    try:
+        key, sig, msg = item
+    except (TypeError, ValueError):
+        return _UNUSABLE_ROW
+    spki, sig_b, msg_b = _spki(key), _as_bytes(sig), _as_bytes(msg)
+    if spki is None or sig_b is None or msg_b is None:
+        return _UNUSABLE_ROW
+    return spki, sig_b, msg_b
+
+
 def _codes_on_executor(
     items: Sequence[Any], executor: Executor, uid: bytes | None, chunk_size: int
 ) -> bytes:
-    rows = []
-    for item in items:
-        try:
-            key, sig, msg = item
-            rows.append((_spki(key), _as_bytes(sig) or b"", _as_bytes(msg) or b""))
-        except (TypeError, ValueError):
-            rows.append((None, b"", b""))
+    rows = [_row(item) for item in items]
     futures = [
         executor.submit(_verify_chunk, rows[i : i + chunk_size], uid)
         for i in range(0, len(rows), chunk_size)

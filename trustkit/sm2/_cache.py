@@ -18,6 +18,7 @@ __all__ = ["DEFAULT_CACHE_BYTES", "ENTRY_BYTES", "VerifierCache", "default_cache
 DEFAULT_CACHE_BYTES = 64 * 1024 * 1024
 #: Accounted size of one cached key: the table plus object overhead (measured, rounded up).
 ENTRY_BYTES = _sm2.COMB_TABLE_BYTES + 1024
+_ZA_PER_KEY = 8
 
 
 class _Entry:
@@ -103,6 +104,8 @@ class VerifierCache:
         if entry is not None:
             za = entry.za.get(uid)
             if za is None:
+                if len(entry.za) >= _ZA_PER_KEY:  # bounded: callers may pass arbitrary IDs
+                    entry.za.clear()
                 za = entry.za[uid] = entry.core.za(uid)
             return za
         return _sm2.PublicCore(point).za(uid)

@@ -46,8 +46,17 @@ def load_der_certificate(data: bytes) -> Certificate:
     return _parse_cached(bytes(data))
 
 
-@functools.lru_cache(maxsize=512)
+# Real certificates are about 1 KiB; only small ones are shared, so the cache stays a few MiB
+# whatever an attacker feeds in (512 x 16 KiB, plus parsed objects).
+_CACHEABLE_SIZE = 16 * 1024
+
+
 def _parse_cached(der: bytes) -> Certificate:
+    return _parse_small(der) if len(der) <= _CACHEABLE_SIZE else Certificate(der)
+
+
+@functools.lru_cache(maxsize=512)
+def _parse_small(der: bytes) -> Certificate:
     return Certificate(der)
 
 

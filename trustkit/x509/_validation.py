@@ -12,7 +12,8 @@ no-issuer-found, no-trust-anchor, path-too-long.
 
 from __future__ import annotations
 
-import functools
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from typing import Final
 
 from trustkit.exceptions import InvalidKey, InvalidSignature, UnsupportedAlgorithm
 from trustkit.report import Check, Report, Status
+from trustkit.sm3 import sm3
 from trustkit.x509._certificate import Certificate
 from trustkit.x509._common import utc
 from trustkit.x509._crl import CertificateRevocationList
@@ -179,15 +181,28 @@ def _cert_checks(path: _Path, index: int, moment: datetime) -> list[Check]:
     return checks
 
 
+# Verdicts for (certificate, issuer) pairs, keyed by the SM3 of both DERs: certificates are
+# immutable, so a verdict holds for the pair; only the short verdict string is kept.
+_VERDICTS: OrderedDict[bytes, str] = OrderedDict()
+_VERDICTS_MAX = 4096
+_VERDICTS_LOCK = threading.Lock()
+
+
 def _signature_reason(cert: Certificate, issuer: Certificate) -> str:
-    return _signature_reason_cached(cert.der, issuer.der, cert, issuer)
+    key = sm3(cert.der) + sm3(issuer.der)
+    with _VERDICTS_LOCK:
+        cached = _VERDICTS.get(key)
+    if cached is not None:
+        return cached
+    verdict = _signature_reason_uncached(cert, issuer)
+    with _VERDICTS_LOCK:
+        _VERDICTS[key] = verdict
+        while len(_VERDICTS) > _VERDICTS_MAX:
+            _VERDICTS.popitem(last=False)
+    return verdict
 
 
-@functools.lru_cache(maxsize=1024)
-def _signature_reason_cached(
-    cert_der: bytes, issuer_der: bytes, cert: Certificate, issuer: Certificate
-) -> str:
-    """Both certificates are immutable, so a verdict holds for the pair (keyed by their DER)."""
+def _signature_reason_uncached(cert: Certificate, issuer: Certificate) -> str:
     try:
         cert.verify_signature(issuer.public_key())
     except InvalidSignature:
