@@ -346,3 +346,13 @@ def test_ambiguous_relative_path_resolves_to_nothing() -> None:
     package = OfdPackage(data)
     assert package.resolve("Page.xml", "Doc_0/Signs/Sign_0/Signature.xml") is None
     assert package.resolve("/Page.xml", "Doc_0/Signs/Sign_0/Signature.xml") == "Page.xml"
+
+
+def test_a_look_alike_signature_list_is_not_exempt_from_coverage(pki: Pki, esl: bytes) -> None:
+    """Only the signature lists OFD.xml names are exempt, not any file named *Signatures.xml."""
+    package = replace_member(
+        sealed_ofd(seal_value(pki, esl)), "Doc_0/Res/FakeSignatures.xml", b"<unprotected/>"
+    )
+    sig = only(verify_ofd(package, trust=pki.anchors, at=LATER))
+    assert sig.check("coverage").reason == "ofd.unprotected_file"
+    assert "Doc_0/Res/FakeSignatures.xml" in sig.check("coverage").detail

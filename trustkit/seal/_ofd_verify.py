@@ -76,6 +76,7 @@ def verify_ofd(
     for index, (list_loc, entry) in enumerate(entries):
         later = [e for _, e in entries[index + 1 :]]
         context = _Context(package, trust_, moment, pages, list_loc, later)
+        context.all_lists = frozenset(loc for loc, _ in lists)
         reports.append(_verify_entry(context, entry))
     return DocumentReport(subject, tuple(checks), tuple(reports))
 
@@ -130,6 +131,7 @@ class _Context:
     ) -> None:
         self.package, self.trust, self.moment, self.pages = package, trust, moment, pages
         self.list_loc, self.later = list_loc, later
+        self.all_lists: frozenset[str] = frozenset({list_loc})  # every signature list OFD.xml names
 
 
 def _verify_entry(ctx: _Context, entry: OfdSignatureEntry) -> SignatureReport:
@@ -267,7 +269,7 @@ def _coverage_check(ctx: _Context, info: SignatureXml, member: str) -> SealCheck
         for name in ctx.package.names
         if name not in covered
         and name not in own
-        and not name.endswith("Signatures.xml")
+        and name not in ctx.all_lists  # the lists later signatures append to, not look-alikes
         and _dir(name) not in later_dirs
     ]
     if unprotected:
