@@ -320,3 +320,91 @@ def test_regression_seal_placed_off_the_page_is_refused() -> None:
         tkpdf.stamp_pdf(document, esl, key, cert, tkpdf.Keyword("Licence number", dy_mm=400))
     stamped = tkpdf.stamp_pdf(document, esl, key, cert, tkpdf.At(1, 150, 60))
     assert stamped.startswith(document)
+
+
+@pytest.mark.parametrize("rotate", [0, 90, 180, 270])
+def test_seal_on_a_rotated_page_is_placed_and_upright_as_displayed(
+    tmp_path: Path, rotate: int
+) -> None:
+    """/Rotate: coordinates are from the displayed top-left and the seal stands upright."""
+    import os
+    import shutil
+
+    import pikepdf
+    from PIL import Image
+
+    from trustkit import pdf as tkpdf
+    from trustkit import seal, sm2, x509
+    from trustkit.demo import licence_pdf, seal_png
+
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("pdftoppm is required under CI")
+        pytest.skip("pdftoppm (poppler-utils) not installed")
+    key = sm2.generate_private_key()
+    cert = x509.issue_certificate("CN=Signer,C=CN", key.public_key(), key)
+    maker_key = sm2.generate_private_key()
+    maker = x509.issue_certificate("CN=Maker,C=CN", maker_key.public_key(), maker_key)
+    picture = seal.SealPicture.from_image(seal_png(), 40, 40)
+    esl = seal.make_seal(maker_key, maker, name="章", picture=picture, signer_certs=[cert])
+    doc = pikepdf.open(io.BytesIO(licence_pdf("R")))
+    doc.pages[0].obj.Rotate = rotate
+    source = io.BytesIO()
+    doc.save(source)
+    stamped = tkpdf.stamp_pdf(source.getvalue(), esl, key, cert, tkpdf.At(1, 50, 60))
+    trust = x509.TrustAnchors([cert, maker])
+    assert tkpdf.verify_pdf(stamped, trust=trust).status.value == "PASSED"
+    (tmp_path / "r.pdf").write_bytes(stamped)
+    subprocess.run(
+        [
+            pdftoppm,
+            "-png",
+            "-r",
+            "72",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            str(tmp_path / "r.pdf"),
+            str(tmp_path / "page"),
+        ],
+        check=True,
+        timeout=60,
+    )
+    image = Image.open(next(tmp_path.glob("page*.png"))).convert("RGB")
+    reds = [
+        (x, y)
+        for y in range(image.height)
+        for x in range(image.width)
+        if (p := image.getpixel((x, y)))[0] > 150 and p[1] < 90 and p[2] < 90
+    ]
+    xs, ys = [x for x, _ in reds], [y for _, y in reds]
+    cx, cy = (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
+    mm = 72 / 25.4
+    assert abs(cx - 50 * mm) < 4 and abs(cy - 60 * mm) < 4  # where it was asked, as displayed
+    radius = (max(xs) - min(xs)) / 2
+    star = [(x, y) for x, y in reds if (x - cx) ** 2 + (y - cy) ** 2 < (0.55 * radius) ** 2]
+    top_x = min(star, key=lambda p: p[1])[0]
+    assert abs(top_x - cx) < 0.08 * radius  # the star's point is straight up: upright
+
+
+def test_riding_seam_on_rotated_pages_is_refused() -> None:
+    import pikepdf
+
+    from trustkit import pdf as tkpdf
+    from trustkit import seal, sm2, x509
+    from trustkit.demo import licence_pdf, seal_png
+    from trustkit.exceptions import MalformedInput
+
+    key = sm2.generate_private_key()
+    cert = x509.issue_certificate("CN=Signer,C=CN", key.public_key(), key)
+    picture = seal.SealPicture.from_image(seal_png(), 40, 40)
+    esl = seal.make_seal(key, cert, name="章", picture=picture, signer_certs=[cert])
+    doc = pikepdf.open(io.BytesIO(licence_pdf("A")))
+    doc.pages.extend(pikepdf.open(io.BytesIO(licence_pdf("B"))).pages)
+    doc.pages[1].obj.Rotate = 90
+    source = io.BytesIO()
+    doc.save(source)
+    with pytest.raises(MalformedInput, match="rotated"):
+        tkpdf.stamp_pdf(source.getvalue(), esl, key, cert, tkpdf.RidingSeam())

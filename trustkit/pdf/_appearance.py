@@ -111,9 +111,21 @@ def image_streams(picture: SealPicture) -> SealImage:
     )
 
 
-def form_xobject(image: SealImage, image_ref: bytes, width: float, shift: float) -> bytes:
+# counter-clockwise turns that undo a page's clockwise /Rotate, as form matrices
+_UPRIGHT = {
+    0: b"",
+    90: b" /Matrix [0 1 -1 0 0 0]",
+    180: b" /Matrix [-1 0 0 -1 0 0]",
+    270: b" /Matrix [0 -1 1 0 0 0]",
+}
+
+
+def form_xobject(
+    image: SealImage, image_ref: bytes, width: float, shift: float, rotate: int = 0
+) -> bytes:
     """An appearance stream object body: a ``width`` × picture-height box showing the picture
-    moved left by ``shift`` points (0 for a whole seal)."""
+    moved left by ``shift`` points (0 for a whole seal), turned against the page's /Rotate so
+    the seal stands upright on screen."""
     height = image.height_pt
     content = b"q\n%s 0 0 %s %s 0 cm\n/Im0 Do\nQ\n" % (
         fmt(image.width_pt),
@@ -121,10 +133,11 @@ def form_xobject(image: SealImage, image_ref: bytes, width: float, shift: float)
         fmt(-shift),
     )
     head = (
-        b"/Type /XObject /Subtype /Form /BBox [0 0 %s %s] /Resources << /XObject << /Im0 %s >> >>"
+        b"/Type /XObject /Subtype /Form /BBox [0 0 %s %s]%s /Resources << /XObject << /Im0 %s >> >>"
         % (
             fmt(width),
             fmt(height),
+            _UPRIGHT[rotate],
             image_ref,
         )
     )

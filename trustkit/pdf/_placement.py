@@ -91,9 +91,13 @@ class WidgetSpec:
     rect: tuple[float, float, float, float]
     shift: float = 0.0  # points the picture is moved left inside the box
     visible: bool = True
+    rotate: int = 0  # the page's /Rotate: the appearance turns the other way to stand upright
 
     @property
     def width(self) -> float:
+        """Width of the seal's own frame (the box before the page rotation)."""
+        if self.rotate in (90, 270):
+            return self.rect[3] - self.rect[1]
         return self.rect[2] - self.rect[0]
 
 
@@ -106,11 +110,14 @@ def resolve(
         return [WidgetSpec(_page(placement.page, count), (0.0, 0.0, 0.0, 0.0), visible=False)]
     if isinstance(placement, At):
         index = _page(placement.page, count)
-        left, top = _origin(pdf.pages[index])
-        centre = (left + mm_to_pt(placement.x_mm), top - mm_to_pt(placement.y_mm))
-        return _on_page(pdf, [WidgetSpec(index, _box(centre, size))])
+        page = pdf.pages[index]
+        rotate = page_rotation(page)
+        offset = (mm_to_pt(placement.x_mm), mm_to_pt(placement.y_mm))
+        centre = _display_to_user(_crop(page), rotate, offset)
+        box = _box(centre, _turned(size, rotate))
+        return _on_page(pdf, [WidgetSpec(index, box, rotate=rotate)])
     if isinstance(placement, Keyword):
-        return _on_page(pdf, _keyword(placement, data, size))
+        return _on_page(pdf, _keyword(placement, pdf, data, size))
     return _riding(placement, pdf, size)
 
 
@@ -144,6 +151,54 @@ def _crop(page: pikepdf.Page) -> tuple[float, float, float, float]:
     return min(box[0], box[2]), min(box[1], box[3]), max(box[0], box[2]), max(box[1], box[3])
 
 
+def page_rotation(page: pikepdf.Page) -> int:
+    """The page's /Rotate (inherited through /Parent), normalised to 0, 90, 180 or 270."""
+    node: object = page.obj
+    for _ in range(64):  # the page tree's depth; guards against /Parent loops
+        if not isinstance(node, pikepdf.Dictionary):
+            break
+        value = node.get("/Rotate")
+        if value is not None:
+            try:
+                angle = int(value)
+            except (TypeError, ValueError):
+                raise MalformedInput("the page /Rotate is not an integer") from None
+            if angle % 90:
+                raise MalformedInput(f"the page /Rotate {angle} is not a multiple of 90")
+            return angle % 360
+        node = node.get("/Parent")
+    return 0
+
+
+def _turned(size: tuple[float, float], rotate: int) -> tuple[float, float]:
+    """The seal's (width, height) in the page's unrotated user space."""
+    return (size[1], size[0]) if rotate in (90, 270) else size
+
+
+def _display_to_user(
+    crop: tuple[float, float, float, float], rotate: int, offset: tuple[float, float]
+) -> tuple[float, float]:
+    """A point given from the top-left of the page as displayed, in unrotated user space.
+
+    /Rotate turns the displayed page clockwise: at 90 the user-space bottom-left corner is shown
+    top-left, "right" on screen is +y and "down" is +x, and so on.
+    """
+    x0, y0, x1, y1 = crop
+    dx, dy = offset
+    if rotate == 90:
+        return x0 + dy, y0 + dx
+    if rotate == 180:
+        return x1 - dx, y0 + dy
+    if rotate == 270:
+        return x1 - dy, y1 - dx
+    return x0 + dx, y1 - dy
+
+
+def _display_vector(rotate: int, dx: float, dy: float) -> tuple[float, float]:
+    """A move right by dx and down by dy on screen, as a user-space vector."""
+    return {0: (dx, -dy), 90: (dy, dx), 180: (-dx, dy), 270: (-dy, -dx)}[rotate]
+
+
 def _origin(page: pikepdf.Page) -> tuple[float, float]:
     left, _bottom, _right, top = _crop(page)
     return left, top
@@ -156,7 +211,9 @@ def _box(
     return (x - w / 2, y - h / 2, x + w / 2, y + h / 2)
 
 
-def _keyword(placement: Keyword, data: bytes, size: tuple[float, float]) -> list[WidgetSpec]:
+def _keyword(
+    placement: Keyword, pdf: pikepdf.Pdf, data: bytes, size: tuple[float, float]
+) -> list[WidgetSpec]:
     if not placement.text.strip():
         raise MalformedInput("the keyword is empty")
     hits = find_keyword(data, placement.text)
@@ -171,7 +228,13 @@ def _keyword(placement: Keyword, data: bytes, size: tuple[float, float]) -> list
             )
         hits = [hits[placement.seq - 1]]
     dx, dy = mm_to_pt(placement.dx_mm), mm_to_pt(placement.dy_mm)
-    return [WidgetSpec(h.page, _box((h.centre[0] + dx, h.centre[1] - dy), size)) for h in hits]
+    specs = []
+    for hit in hits:
+        rotate = page_rotation(pdf.pages[hit.page])
+        ux, uy = _display_vector(rotate, dx, dy)
+        centre = (hit.centre[0] + ux, hit.centre[1] + uy)
+        specs.append(WidgetSpec(hit.page, _box(centre, _turned(size, rotate)), rotate=rotate))
+    return specs
 
 
 def _riding(placement: RidingSeam, pdf: pikepdf.Pdf, size: tuple[float, float]) -> list[WidgetSpec]:
@@ -180,6 +243,9 @@ def _riding(placement: RidingSeam, pdf: pikepdf.Pdf, size: tuple[float, float]) 
     if last - first < 1:
         raise MalformedInput("a riding-seam seal needs at least two pages")
     pages = list(range(first, last + 1))
+    if any(page_rotation(pdf.pages[index]) for index in pages):
+        # the strips would land on the wrong edge and lie on their side: refuse, never mis-stamp
+        raise MalformedInput("riding-seam seals on rotated (/Rotate) pages are not supported")
     width, height = size
     strip = width / len(pages)
     specs = []

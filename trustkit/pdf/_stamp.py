@@ -237,7 +237,7 @@ class PdfSealer:
         if not spec.visible:
             return body
         ap = writer.allocate()
-        writer.put(ap, form_xobject(self.image, image_ref, spec.width, spec.shift))
+        writer.put(ap, form_xobject(self.image, image_ref, spec.width, spec.shift, spec.rotate))
         return body + b" /AP << /N %d 0 R >>" % ap
 
     def _sign(self, out: bytearray, sig_body: int, reserve: int, moment: datetime) -> bytes:
