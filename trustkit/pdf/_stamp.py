@@ -21,7 +21,7 @@ from typing import Final, Literal
 import pikepdf
 
 from trustkit import sm2, x509
-from trustkit.exceptions import CertificateError, InvalidSignature, MalformedInput
+from trustkit.exceptions import CertificateError, MalformedInput
 from trustkit.pdf._appearance import fmt, form_xobject, image_streams, stream_body
 from trustkit.pdf._container import CmsTemplate, SesTemplate, utc_seconds
 from trustkit.pdf._document import OpenDocument, open_for_sealing, signature_fields
@@ -30,7 +30,7 @@ from trustkit.pdf._incremental import IncrementalWriter
 from trustkit.pdf._placement import At, Placement, WidgetSpec, resolve
 from trustkit.pdf._syntax import encode_name, encode_string
 from trustkit.seal import Seal, load_seal
-from trustkit.seal._signer_match import signer_in_cert_list
+from trustkit.seal._sign import check_signing_material
 from trustkit.sm3 import new as sm3_new
 
 __all__ = [
@@ -92,7 +92,7 @@ class PdfSealer:
             raise MalformedInput("certify must be 1, 2 or 3 (the DocMDP permission)")
         if self.options.format not in ("cms", "ses"):
             raise MalformedInput(f"unknown signature format {self.options.format!r}")
-        _check_seal(self.seal, key, cert)
+        check_signing_material(self.seal, key, cert)
         self.image = image_streams(self.seal.picture)
         self.size = (self.image.width_pt, self.image.height_pt)
         self._seal_hex = self.seal.der.hex().upper().encode("ascii")
@@ -267,19 +267,6 @@ class PdfSealer:
         hex_bytes = container.hex().upper().encode("ascii")
         out[lt + 1 : lt + 1 + len(hex_bytes)] = hex_bytes
         return bytes(out)
-
-
-def _check_seal(seal: Seal, key: sm2.SM2PrivateKey, cert: x509.Certificate) -> None:
-    if seal.generation == 1:
-        raise MalformedInput("trustkit seals PDFs with v4 or v5 seals, not v1")
-    if key.public_key() != cert.public_key():
-        raise CertificateError("the signer key does not match the signer certificate")
-    try:
-        seal.maker_certificate().public_key().verify(seal.signature, seal.signed_bytes)
-    except InvalidSignature as exc:
-        raise InvalidSignature("the seal's maker signature does not verify") from exc
-    if signer_in_cert_list(seal, cert.der) != "ok":
-        raise CertificateError("the signer certificate is not in the seal's certList")
 
 
 def stamp_pdf(

@@ -103,15 +103,16 @@ def _explicit_extensions(extensions: Sequence[SealExtension]) -> core.Asn1Value 
     return extension_datas(extensions, explicit=0) if extensions else None
 
 
-def _check_preconditions(
-    seal: Seal, key: sm2.SM2PrivateKey, cert: x509.Certificate, moment: datetime
-) -> None:
+def check_signing_material(seal: Seal, key: sm2.SM2PrivateKey, cert: x509.Certificate) -> None:
+    """The time-independent preconditions for signing with ``seal`` (also used by PDF sealing).
+
+    A v4/v5 seal with an SM2 maker signature that verifies, a key that matches the certificate,
+    and a certificate in the seal's certList; raises otherwise.
+    """
     if seal.generation == 1:
         raise MalformedInput("trustkit signs with v4 or v5 seals, not v1")
     if key.public_key() != cert.public_key():
         raise CertificateError("the signer key does not match the signer certificate")
-    if not cert.valid_at(moment):
-        raise CertificateError(f"the signer certificate is not valid at {moment.isoformat()}")
     if seal.signature_algorithm != oids.SM2_WITH_SM3:
         raise MalformedInput(f"seal signature algorithm {seal.signature_algorithm} unsupported")
     try:
@@ -120,5 +121,13 @@ def _check_preconditions(
         raise InvalidSignature("the seal's maker signature does not verify") from exc
     if signer_in_cert_list(seal, cert.der) != "ok":
         raise CertificateError("the signer certificate is not in the seal's certList")
+
+
+def _check_preconditions(
+    seal: Seal, key: sm2.SM2PrivateKey, cert: x509.Certificate, moment: datetime
+) -> None:
+    check_signing_material(seal, key, cert)
+    if not cert.valid_at(moment):
+        raise CertificateError(f"the signer certificate is not valid at {moment.isoformat()}")
     if not seal.valid_start <= moment <= seal.valid_end:
         raise CertificateError(f"the seal is not valid at {moment.isoformat()}")
