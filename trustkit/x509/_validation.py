@@ -21,7 +21,6 @@ from typing import Final
 
 from trustkit.exceptions import InvalidKey, InvalidSignature, UnsupportedAlgorithm
 from trustkit.report import Check, Report, Status
-from trustkit.sm3 import sm3
 from trustkit.x509._certificate import Certificate
 from trustkit.x509._common import utc
 from trustkit.x509._crl import CertificateRevocationList
@@ -181,15 +180,15 @@ def _cert_checks(path: _Path, index: int, moment: datetime) -> list[Check]:
     return checks
 
 
-# Verdicts for (certificate, issuer) pairs, keyed by the SM3 of both DERs: certificates are
-# immutable, so a verdict holds for the pair; only the short verdict string is kept.
-_VERDICTS: OrderedDict[bytes, str] = OrderedDict()
+# Verdicts for (certificate, issuer) pairs, keyed by both certificates' SM3 fingerprints:
+# certificates are immutable, so a verdict holds for the pair; only the short string is kept.
+_VERDICTS: OrderedDict[str, str] = OrderedDict()
 _VERDICTS_MAX = 4096
 _VERDICTS_LOCK = threading.Lock()
 
 
 def _signature_reason(cert: Certificate, issuer: Certificate) -> str:
-    key = sm3(cert.der) + sm3(issuer.der)
+    key = cert.fingerprint_sm3 + issuer.fingerprint_sm3  # cached on each certificate
     with _VERDICTS_LOCK:
         cached = _VERDICTS.get(key)
     if cached is not None:
