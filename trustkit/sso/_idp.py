@@ -228,6 +228,35 @@ class IdentityProvider:
     ) -> TokenSet:
         """The code-flow token response: access, refresh and ID token sharing one grant."""
         grant, acr = secrets.token_urlsafe(16), self.acr_for(assurance_code)
+        access, refresh = self._grant_tokens(
+            subject, client_id, scope, resource, at, acr, grant, sid
+        )
+        id_token = self.issue_id_token(
+            subject=subject,
+            audience=client_id,
+            at=at,
+            nonce=nonce,
+            auth_time=auth_time,
+            assurance_code=assurance_code,
+            amr=amr,
+            sid=sid,
+            access_token=access,
+        )
+        ttl = int(self.lifetimes.access_token)
+        return TokenSet(access, refresh, ttl, scope, id_token)
+
+    def _grant_tokens(
+        self,
+        subject: str,
+        client_id: str,
+        scope: str,
+        resource: str | None,
+        at: datetime | None,
+        acr: str | None,
+        grant: str,
+        sid: str | None,
+    ) -> tuple[str, str]:
+        """The access and refresh token of one grant (issued together at login and on refresh)."""
         access = self.issue_access_token(
             subject=subject,
             audience=resource or client_id,
@@ -246,19 +275,7 @@ class IdentityProvider:
             grant_id=grant,
             sid=sid,
         )
-        id_token = self.issue_id_token(
-            subject=subject,
-            audience=client_id,
-            at=at,
-            nonce=nonce,
-            auth_time=auth_time,
-            assurance_code=assurance_code,
-            amr=amr,
-            sid=sid,
-            access_token=access,
-        )
-        ttl = int(self.lifetimes.access_token)
-        return TokenSet(access, refresh, ttl, scope, id_token)
+        return access, refresh
 
     def issue_logout_token(
         self,
@@ -306,23 +323,8 @@ class IdentityProvider:
         if not set(wanted.split()) <= set(granted.split()):
             raise TokenRejected("invalid-scope", "a refresh cannot widen the scope")
         acr, subject = claims.get("acr"), str(claims["sub"])
-        access = self.issue_access_token(
-            subject=subject,
-            audience=resource or client_id,
-            client_id=client_id,
-            scope=wanted,
-            at=at,
-            acr=acr,
-            grant_id=grant,
-        )
-        rotated = self.issue_refresh_token(
-            subject=subject,
-            client_id=client_id,
-            scope=wanted,
-            at=at,
-            acr=acr,
-            grant_id=grant,
-            sid=claims.get("sid"),
+        access, rotated = self._grant_tokens(
+            subject, client_id, wanted, resource, at, acr, grant, claims.get("sid")
         )
         return TokenSet(access, rotated, int(self.lifetimes.access_token), wanted)
 
