@@ -75,6 +75,19 @@ def count_elements(contents: bytes, what: str) -> int:
     return count
 
 
+def generation_spec(
+    data: bytes, what: str, v1: type[core.Sequence], v4: type[core.Sequence], expected: str
+) -> type[core.Sequence]:
+    """The structure to load ``data`` with, chosen by its element count before any version
+    field is read: 2 elements is the 2014 (v1) layout, 4 or 5 the v4/v5 one."""
+    count = count_elements(outer_sequence(data, what), what)
+    if count == 2:
+        return v1
+    if count in (4, 5):
+        return v4
+    raise MalformedInput(f"{what} has {count} elements; {expected}")
+
+
 def tlv(value: core.Asn1Value) -> tuple[int, bool, int, bytes]:
     """(class, constructed, tag number, contents) of a value as received (``core.Any`` too)."""
     cls, method, tag, _header, contents, _trailer = parser.parse(raw_bytes(value), strict=True)

@@ -19,7 +19,7 @@ from trustkit.seal._der import (
     count_elements,
     decode_time,
     encode_tlv,
-    outer_sequence,
+    generation_spec,
     raw_bytes,
     string_value,
     tlv,
@@ -36,14 +36,9 @@ _CERT_LIST_DIGESTS: Final = 2
 
 def load_seal(data: bytes) -> Seal:
     """Parse a DER ``SESeal`` (v1, v4 or v5); MalformedInput if it is not one."""
-    contents = outer_sequence(data, "seal")
-    count = count_elements(contents, "seal")
-    if count == 2:
-        spec: type[core.Sequence] = asn1.SESSealV1
-    elif count in (4, 5):
-        spec = asn1.SESSealV4
-    else:
-        raise MalformedInput(f"seal has {count} elements; SESeal has 2 (v1) or 4-5 (v4/v5)")
+    spec = generation_spec(
+        data, "seal", asn1.SESSealV1, asn1.SESSealV4, "SESeal has 2 (v1) or 4-5 (v4/v5)"
+    )
     try:
         value = spec.load(bytes(data), strict=True)
         return seal_from_asn1(value, bytes(data))

@@ -17,8 +17,8 @@ from trustkit.seal import _asn1_ses as asn1
 from trustkit.seal._der import (
     ASN1_ERRORS,
     bit_string_bytes,
-    count_elements,
     decode_time,
+    generation_spec,
     outer_sequence,
     parse_text_time,
     raw_bytes,
@@ -50,14 +50,9 @@ def load(data: bytes) -> Seal | SealSignature:
 
 def load_seal_signature(data: bytes) -> SealSignature:
     """Parse a DER ``SES_Signature``; MalformedInput if it is not one."""
-    contents = outer_sequence(data, "seal signature")
-    count = count_elements(contents, "seal signature")
-    if count == 2:
-        spec: type[core.Sequence] = asn1.SESSignatureV1
-    elif count in (4, 5):
-        spec = asn1.SESSignatureV4
-    else:
-        raise MalformedInput(f"seal signature has {count} elements; expected 2 (v1) or 4-5")
+    spec = generation_spec(
+        data, "seal signature", asn1.SESSignatureV1, asn1.SESSignatureV4, "expected 2 (v1) or 4-5"
+    )
     try:
         value = spec.load(bytes(data), strict=True)
         return _signature(value, bytes(data))
