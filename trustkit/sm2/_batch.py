@@ -167,13 +167,19 @@ def _verify_chunk(rows: list[tuple[bytes | None, bytes, bytes]], uid: bytes | No
 _UNUSABLE_ROW: tuple[None, bytes, bytes] = (None, b"", b"")
 
 
-def _row(item: Any) -> tuple[bytes | None, bytes, bytes]:
-    """An item as bytes for another process; anything unusable stays unusable (never b"")."""
+def _row(item: Any, spki_of: dict[int, bytes | None]) -> tuple[bytes | None, bytes, bytes]:
+    """An item as bytes for another process; anything unusable stays unusable (never b"").
+
+    ``spki_of`` memoises the SPKI DER per key object: a batch reuses a few issuer keys, and
+    encoding one costs more than verifying a signature.
+    """
     try:
         key, sig, msg = item
     except (TypeError, ValueError):
         return _UNUSABLE_ROW
-    spki, sig_b, msg_b = _spki(key), _as_bytes(sig), _as_bytes(msg)
+    if id(key) not in spki_of:
+        spki_of[id(key)] = _spki(key)
+    spki, sig_b, msg_b = spki_of[id(key)], _as_bytes(sig), _as_bytes(msg)
     if spki is None or sig_b is None or msg_b is None:
         return _UNUSABLE_ROW
     return spki, sig_b, msg_b
@@ -182,7 +188,8 @@ def _row(item: Any) -> tuple[bytes | None, bytes, bytes]:
 def _codes_on_executor(
     items: Sequence[Any], executor: Executor, uid: bytes | None, chunk_size: int
 ) -> bytes:
-    rows = [_row(item) for item in items]
+    spki_of: dict[int, bytes | None] = {}  # the items keep their keys alive, so ids are stable
+    rows = [_row(item, spki_of) for item in items]
     futures = [
         executor.submit(_verify_chunk, rows[i : i + chunk_size], uid)
         for i in range(0, len(rows), chunk_size)
