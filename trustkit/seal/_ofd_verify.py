@@ -73,10 +73,10 @@ def verify_ofd(
     trust_ = Trust.of(trust, intermediates, crls)
     pages = _page_ids(package)
     reports = []
+    all_lists = frozenset(loc for loc, _ in lists)
     for index, (list_loc, entry) in enumerate(entries):
         later = [e for _, e in entries[index + 1 :]]
-        context = _Context(package, trust_, moment, pages, list_loc, later)
-        context.all_lists = frozenset(loc for loc, _ in lists)
+        context = _Context(package, trust_, moment, pages, list_loc, later, all_lists)
         reports.append(_verify_entry(context, entry))
     return DocumentReport(subject, tuple(checks), tuple(reports))
 
@@ -128,10 +128,11 @@ class _Context:
         pages: frozenset[str],
         list_loc: str,
         later: list[OfdSignatureEntry],
+        all_lists: frozenset[str],
     ) -> None:
         self.package, self.trust, self.moment, self.pages = package, trust, moment, pages
         self.list_loc, self.later = list_loc, later
-        self.all_lists: frozenset[str] = frozenset({list_loc})  # every signature list OFD.xml names
+        self.all_lists = all_lists  # every signature list OFD.xml names
 
 
 def _verify_entry(ctx: _Context, entry: OfdSignatureEntry) -> SignatureReport:
